@@ -1,0 +1,186 @@
+"""The contract, read from specs/: the OpenAPI spec, the rule catalogue, the changelog map and the
+discrepancy register.
+
+This module is data only: no pytest, no HTTP. The mock, the checks and the plugin all read the
+contract through it, so no reading of the docs is hard-coded twice.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+__all__ = [
+    "HTTP_METHODS",
+    "ChangelogEntry",
+    "Contract",
+    "Discrepancy",
+    "Rule",
+    "default_contract",
+    "load_contract",
+    "specs_dir",
+]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+Basis = Literal["documented", "inferred"]
+
+
+def specs_dir() -> Path:
+    """Where specs/ lives: inside an installed wheel (`_specs`), else at the checkout's root."""
+    packaged = Path(str(resources.files("close_conformance"))) / "_specs"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "specs"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    statement: str
+    basis: Basis
+    sources: tuple[str, ...]
+    operations: tuple[str, ...]
+    discrepancies: tuple[str, ...] = ()
+    faults: tuple[str, ...] = ()
+    inferred_from: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Rule:
+        return cls(
+            id=data["id"],
+            statement=" ".join(str(data["statement"]).split()),
+            basis=data["basis"],
+            sources=tuple(data.get("sources") or ()),
+            operations=tuple(data.get("operations") or ()),
+            discrepancies=tuple(data.get("discrepancies") or ()),
+            faults=tuple(data.get("faults") or ()),
+            inferred_from=data.get("inferred_from"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    id: str
+    question: str
+    decision: str
+    default: tuple[Any, ...]
+    strict: tuple[Any, ...]
+    mock: Any
+    sources: tuple[Mapping[str, str], ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Discrepancy:
+        accept = data["accept"]
+        return cls(
+            id=data["id"],
+            question=data["question"],
+            decision=" ".join(str(data["decision"]).split()),
+            default=tuple(accept["default"]),
+            strict=tuple(accept["strict"]),
+            mock=data["mock"],
+            sources=tuple(data.get("sources") or ()),
+        )
+
+    def accepted(self, *, strict: bool) -> tuple[Any, ...]:
+        """The readings the suite accepts in this mode."""
+        return self.strict if strict else self.default
+
+    def mock_reading(self, *, strict: bool) -> Any:
+        """What the reference mock does in this mode."""
+        return self.strict[0] if strict else self.mock
+
+
+@dataclass(frozen=True, slots=True)
+class ChangelogEntry:
+    date: date
+    title: str
+    source: str
+    rules: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChangelogEntry:
+        when = data["date"]
+        return cls(
+            date=when if isinstance(when, date) else date.fromisoformat(str(when)),
+            title=data["title"],
+            source=data["source"],
+            rules=tuple(data.get("rules") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Everything in specs/, parsed."""
+
+    spec: Mapping[str, Any]
+    rules: Mapping[str, Rule]
+    discrepancies: Mapping[str, Discrepancy]
+    changelog: tuple[ChangelogEntry, ...]
+    _operations: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for path, item in self.spec.get("paths", {}).items():
+            for method in HTTP_METHODS:
+                operation = item.get(method)
+                if operation and "operationId" in operation:
+                    self._operations[operation["operationId"]] = (method.upper(), path)
+
+    @property
+    def operations(self) -> Mapping[str, tuple[str, str]]:
+        """operationId -> (METHOD, path)."""
+        return self._operations
+
+    def discrepancy(self, discrepancy_id: str) -> Discrepancy:
+        return self.discrepancies[discrepancy_id]
+
+    def rules_for_operation(self, operation_id: str) -> list[Rule]:
+        return [r for r in self.rules.values() if "*" in r.operations or operation_id in r.operations]
+
+    def rules_since(self, since: date) -> set[str]:
+        """Rule ids introduced or changed by changelog entries on or after `since`."""
+        return {rule for entry in self.changelog if entry.date >= since for rule in entry.rules}
+
+    def rules_with_fault(self, fault: str) -> list[Rule]:
+        return [r for r in self.rules.values() if fault in r.faults]
+
+
+def _read_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _index(items: Sequence[Any], what: str) -> dict[str, Any]:
+    index: dict[str, Any] = {}
+    for item in items:
+        if item.id in index:
+            raise ValueError(f"duplicate {what} id {item.id!r}")
+        index[item.id] = item
+    return index
+
+
+def load_contract(directory: Path | None = None) -> Contract:
+    """Parse specs/ (or another directory laid out the same way, as the self-tests use)."""
+    base = directory or specs_dir()
+    return Contract(
+        spec=_read_yaml(base / "close.yaml"),
+        rules=_index([Rule.from_dict(r) for r in _read_yaml(base / "rules.yaml")["rules"]], "rule"),
+        discrepancies=_index(
+            [Discrepancy.from_dict(d) for d in _read_yaml(base / "discrepancies.yaml")["discrepancies"]],
+            "discrepancy",
+        ),
+        changelog=tuple(ChangelogEntry.from_dict(e) for e in _read_yaml(base / "changelog.yaml")["entries"]),
+    )
+
+
+@functools.cache
+def default_contract() -> Contract:
+    """The project's own contract, parsed once per process."""
+    return load_contract()
