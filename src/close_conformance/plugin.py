@@ -1,9 +1,265 @@
-"""pytest plugin: options, markers and fixtures of close-conformance (grown by the suite issue)."""
+"""The pytest plugin (entry point `pytest11`): options, markers, target selection, exit codes.
+
+Options resolve command line, then environment, then ini. Fixtures live in `fixtures.py` and are
+exposed from here. See ../shared/docs/design.md for the interface this holds to.
+"""
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from close_conformance import runtime
+from close_conformance.fixtures import (  # noqa: F401 - fixtures are found in the plugin's namespace
+    api,
+    close_context,
+    ledger,
+    me,
+    outsider,
+    peer,
+    references,
+    st_session,
+    target,
+)
+from close_conformance.outcome import Tally, is_rule_failure
+from close_conformance.profiles import PROFILES, register_profiles
+from close_conformance.settings import ENV, RunSettings, SettingsError
 
+TALLY = pytest.StashKey[Tally]()
+SETTINGS = pytest.StashKey[RunSettings]()
+SELFTEST_DIR = "selftest"
+# pytest_runtest_logreport gets no config; the one tally of this process lives here.
+_tally: Tally | None = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("close-conformance", "Close conformance suite")
+    group.addoption(
+        "--base-url",
+        dest="base_url",
+        metavar="URL",
+        help=f"test this server (…/api/v1) instead of the embedded mock [env {ENV['base_url']}]",
+    )
+    group.addoption(
+        "--api-key", dest="api_key", metavar="KEY", help=f"API key of the acting user [env {ENV['api_key']}]"
+    )
+    group.addoption(
+        "--peer-api-key",
+        dest="peer_api_key",
+        metavar="KEY",
+        help=f"API key of another user of the same organization [env {ENV['peer_api_key']}]",
+    )
+    group.addoption(
+        "--outsider-api-key",
+        dest="outsider_api_key",
+        metavar="KEY",
+        help=f"API key of a user of another organization [env {ENV['outsider_api_key']}]",
+    )
+    group.addoption(
+        "--access-token",
+        dest="access_token",
+        metavar="TOKEN",
+        help=f"act through OAuth (Bearer) instead of the API key [env {ENV['access_token']}]",
+    )
+    group.addoption(
+        "--allow-writes",
+        action="store_true",
+        default=False,
+        help="allow creating, changing and deleting (the run's own objects) on a non-loopback server",
+    )
+    group.addoption(
+        "--allow-send",
+        action="store_true",
+        default=False,
+        help="allow emails Close would send (outbox, scheduled) on a non-loopback server",
+    )
+    group.addoption(
+        "--seed",
+        dest="close_seed",
+        type=int,
+        metavar="N",
+        help="one seed for schemathesis and hypothesis: same seed, same run",
+    )
+    group.addoption(
+        "--mock-fault",
+        dest="mock_fault",
+        action="append",
+        metavar="NAME",
+        help="switch a fault of the embedded mock on (see `close-mock faults`); repeatable",
+    )
+    group.addoption(
+        "--changelog-since",
+        dest="changelog_since",
+        metavar="YYYY-MM-DD",
+        help="run only the tests guarding rules changed by changelog entries since this date",
+    )
+    group.addoption(
+        "--close-state-dir",
+        dest="close_state_dir",
+        metavar="DIR",
+        help="where run ledgers are kept (default .close-conformance)",
+    )
+    parser.addini("base_url", help="base URL of the server under test (…/api/v1)", default="")
+    parser.addini(
+        "close_strict",
+        help="apply the strict reading of the discrepancy register",
+        type="bool",
+        default=False,
+    )
+    # `--strict` is pytest's own flag (it also turns on pytest's strictness options); this plugin
+    # reads it as "apply the strict reading of every entry of the discrepancy register" too.
+
+
+def _stop(config: pytest.Config, message: str) -> None:
+    config.stash[TALLY].usage_error = message
+    pytest.exit(f"close-conformance: {message}", returncode=2)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(*ids): the rule ids from specs/rules.yaml this test guards")
+    config.addinivalue_line(
+        "markers", "selftest: a test of the project itself (deselected against a live --base-url)"
+    )
+    global _tally
+    _tally = config.stash[TALLY] = Tally()
+    try:
+        settings = RunSettings.resolve(config.getoption, config.getini)
+    except SettingsError as error:
+        _stop(config, str(error))
+        return
+    if settings.profile not in PROFILES:
+        _stop(config, f"--hypothesis-profile {settings.profile!r}: choose one of {', '.join(PROFILES)}")
+    if settings.live and not settings.writes_allowed:
+        _stop(
+            config,
+            f"refusing to write to {settings.base_url} (not loopback): give --allow-writes to let the run "
+            "create objects of its own (it changes and deletes nothing else)",
+        )
+    config.stash[SETTINGS] = settings
+    # Hypothesis loads the profile and seed from its own options: hand ours to it, so the CI
+    # environment variable's `ci` profile never decides the budget.
+    register_profiles(live=settings.live, seed=settings.seed)
+    config.option.hypothesis_profile = settings.profile
+    if settings.seed is not None:
+        config.option.hypothesis_seed = str(settings.seed)
+    runtime.install(runtime.RunContext(settings=settings))
+    if not hasattr(config, "workerinput"):
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    """SIGTERM as Ctrl-C: pytest then tears fixtures down, and the ledger cleans up."""
+    raise KeyboardInterrupt
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        return []
+    where = settings.base_url or "embedded reference mock"
+    faults = f", faults: {', '.join(settings.mock_faults)}" if settings.mock_faults else ""
+    return [
+        f"close-conformance: target {where}{faults}",
+        f"close-conformance: profile {settings.profile}, "
+        f"seed {settings.seed if settings.seed is not None else 'random'}, "
+        f"{'strict' if settings.strict else 'default'} reading of the register",
+    ]
+
+
+def _rules_of(item: pytest.Item) -> set[str]:
+    return {rule for mark in item.iter_markers("rule") for rule in mark.args}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        return
+    context = runtime.current()
+    for item in items:
+        label = getattr(item, "callspec", None) and _operation_label(item)
+        if label:
+            operation = next(
+                (o for o, (m, p) in context.contract.operations.items() if f"{m} {p}" == label), None
+            )
+            if operation:
+                item.add_marker(
+                    pytest.mark.rule(*[r.id for r in context.contract.rules_for_operation(operation)])
+                )
+        if SELFTEST_DIR in Path(str(item.path)).parts:
+            item.add_marker(pytest.mark.selftest)
+    keep, drop = [], []
+    wanted = context.contract.rules_since(settings.changelog_since) if settings.changelog_since else None
+    for item in items:
+        selftest_on_live = settings.live and item.get_closest_marker("selftest") is not None
+        if selftest_on_live or (wanted is not None and not (_rules_of(item) & wanted)):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _operation_label(item: pytest.Item) -> str | None:
+    """`GET /contact/{id}/` for a schemathesis-parametrized item (its id is the label)."""
+    name = item.name
+    if "[" not in name:
+        return None
+    label = name[name.index("[") + 1 : -1]
+    return label if label.split(" ", 1)[0] in {"GET", "POST", "PUT", "DELETE"} else None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    if report.failed:
+        # Classified where the exception is at hand; the attribute travels with the report
+        # to the xdist controller, which decides the exit code.
+        error = call.excinfo.value if call.excinfo else None
+        rule_broken = report.when == "call" and error is not None and is_rule_failure(error)
+        report.close_outcome = "rule" if rule_broken else "suite"
+    _redact(report)
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    tally = _tally
+    if tally is None:
+        return
+    if report.when == "call" and report.passed:
+        tally.passed += 1
+    elif report.failed:
+        outcome = getattr(report, "close_outcome", "suite")
+        (tally.rule_failures if outcome == "rule" else tally.suite_errors).append(report.nodeid)
+
+
+def _redact(report: pytest.TestReport) -> None:
+    """API keys never appear in failure output (house rule 4)."""
+    context = runtime.current()
+    secrets = [s for s in (context.target.secrets() if context.target else []) if s]
+    if not secrets or not report.longrepr:
+        return
+    text = str(report.longrepr)
+    if any(secret in text for secret in secrets):
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        report.longrepr = text
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # the controller decides the exit code from the reports it receives
+    tally = session.config.stash.get(TALLY, None)
+    if tally is None:
+        return
+    code = tally.exit_code(int(exitstatus))
+    if code == 5:
+        session.config.get_terminal_writer().line(
+            "close-conformance: nothing was checked (every test skipped or deselected): not a pass", red=True
+        )
+    session.exitstatus = code

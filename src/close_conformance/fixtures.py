@@ -1,0 +1,241 @@
+"""Fixtures of the suite: the target, the three identities, the ledger and ledgered clients.
+
+Exposed by the plugin. Everything is session-scoped: Hypothesis tests may not use
+function-scoped fixtures, and one target per process is what a run is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import requests
+
+from close_conformance import runtime
+from close_conformance.client import CloseClient
+from close_conformance.generated import References
+from close_conformance.ledger import Entry, Ledger, leftover_ledgers, resource_path
+from close_conformance.settings import ENV, is_loopback
+from close_conformance.target import ROLES, Credentials, Identity, PreflightError, Role, Target, preflight
+
+__all__ = ["api", "close_context", "ledger", "me", "outsider", "peer", "references", "st_session", "target"]
+
+_OPTION = {"me": "--api-key", "peer": "--peer-api-key", "outsider": "--outsider-api-key"}
+_ENV = {"me": ENV["api_key"], "peer": ENV["peer_api_key"], "outsider": ENV["outsider_api_key"]}
+
+
+def _fail_preflight(message: str) -> None:
+    from close_conformance.plugin import _tally
+
+    if _tally is not None:
+        _tally.usage_error = message
+    pytest.exit(f"close-conformance: {message}", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def close_context() -> runtime.RunContext:
+    return runtime.current()
+
+
+def _live_target(context: runtime.RunContext) -> Target:
+    settings = context.settings
+    assert settings.base_url is not None
+    keys: dict[Role, str | None] = {
+        "me": settings.api_key,
+        "peer": settings.peer_api_key,
+        "outsider": settings.outsider_api_key,
+    }
+    identities: dict[Role, Identity] = {}
+    alternates: dict[Role, Credentials] = {}
+    for role in ROLES:
+        credentials = Credentials(api_key=keys[role])
+        if role == "me" and settings.access_token:
+            if keys[role]:
+                alternates[role] = Credentials(access_token=settings.access_token)
+            else:
+                credentials = Credentials(access_token=settings.access_token)
+        elif not keys[role]:
+            continue
+        try:
+            identities[role] = preflight(settings.base_url, role, credentials)
+        except PreflightError as error:
+            _fail_preflight(f"{_OPTION[role]}: {error}")
+    me, peer, outsider = identities.get("me"), identities.get("peer"), identities.get("outsider")
+    if me and peer and (peer.organization_id != me.organization_id or peer.user_id == me.user_id):
+        _fail_preflight("--peer-api-key must belong to another user of the same organization")
+    if me and outsider and outsider.organization_id == me.organization_id:
+        _fail_preflight("--outsider-api-key must belong to a user of another organization")
+    return Target(settings.base_url, identities, live=True, alternates=alternates)
+
+
+@pytest.fixture(scope="session")
+def target(close_context: runtime.RunContext) -> Iterator[Target]:
+    """The server under test: the embedded mock unless --base-url was given."""
+    settings = close_context.settings
+    mock = None
+    if settings.live:
+        chosen = _live_target(close_context)
+    else:
+        from close_conformance.embedded import EmbeddedMock
+
+        mock = EmbeddedMock(faults=settings.mock_faults, strict=settings.strict)
+        base_url = mock.start()
+        identities = mock.identities()
+        chosen = Target(
+            base_url,
+            identities,
+            live=False,
+            alternates={role: Credentials(access_token=mock.access_token(role)) for role in identities},
+        )
+    close_context.target = chosen
+    try:
+        yield chosen
+    finally:
+        chosen.close()
+        close_context.target = None
+        if mock is not None:
+            mock.stop()
+
+
+def _identity(target: Target, role: Role) -> Identity:
+    identity = target.identity(role)
+    if identity is None:
+        pytest.skip(f"needs {_OPTION[role]} (or {_ENV[role]}): the {role} identity")
+    return identity
+
+
+@pytest.fixture(scope="session")
+def me(target: Target) -> Identity:
+    """The acting user."""
+    return _identity(target, "me")
+
+
+@pytest.fixture(scope="session")
+def peer(target: Target) -> Identity:
+    """Another user of my organization."""
+    return _identity(target, "peer")
+
+
+@pytest.fixture(scope="session")
+def outsider(target: Target) -> Identity:
+    """A user of another organization."""
+    return _identity(target, "outsider")
+
+
+def _deleter(target: Target) -> Callable[[Entry], bool]:
+    clients: dict[str, httpx.Client] = {}
+
+    def delete(entry: Entry) -> bool:
+        role: Any = entry.role
+        if target.identity(role) is None:
+            return False
+        client = clients.get(role) or clients.setdefault(role, target.client(role))
+        response = client.delete(resource_path(entry.id))
+        return response.is_success or response.status_code == 404
+
+    return delete
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@pytest.fixture(scope="session")
+def ledger(
+    target: Target, close_context: runtime.RunContext, request: pytest.FixtureRequest
+) -> Iterator[Ledger]:
+    """What this run created; cleaned up at the end, after failures and interrupts too.
+
+    Leftovers of earlier runs against the same server whose process died are removed first.
+    """
+    directory = close_context.settings.state_dir
+    delete = _deleter(target)
+    for leftover in leftover_ledgers(directory, alive=_alive):
+        if leftover.target == target.base_url:
+            if all([delete(entry) for entry in reversed(leftover.entries)]):
+                leftover.path.unlink(missing_ok=True)
+        elif is_loopback(leftover.target) and not target.live:
+            leftover.path.unlink(missing_ok=True)  # an embedded mock's objects died with its process
+    run = Ledger(directory, target=target.base_url)
+    close_context.ledger = run
+    try:
+        yield run
+    finally:
+        failed = run.cleanup(delete)
+        close_context.ledger = None
+        if failed:
+            reporter = request.config.get_terminal_writer()
+            reporter.line(
+                f"close-conformance: could not remove {len(failed)} object(s) this run created; "
+                f"the next run retries (ledger {run.path})",
+                yellow=True,
+            )
+
+
+@pytest.fixture(scope="session")
+def api(target: Target, ledger: Ledger, close_context: runtime.RunContext) -> Callable[[Role], CloseClient]:
+    """`api("me")`: a client acting as that identity, every write guarded and recorded."""
+    clients: dict[Role, CloseClient] = {}
+
+    def client(role: Role = "me") -> CloseClient:
+        if role not in clients:
+            identity = _identity(target, role)
+            clients[role] = CloseClient(
+                role, identity.user_id, target.client(role), ledger, close_context.settings.sends_allowed
+            )
+        return clients[role]
+
+    return client
+
+
+@pytest.fixture(scope="session")
+def references(
+    api: Callable[[Role], CloseClient], me: Identity, target: Target, ledger: Ledger
+) -> References:
+    """Objects generated data may refer to: a lead and a contact this run creates, my lead status
+    and email account. Send As associations that exist already are noted as somebody's data."""
+    client = api("me")
+    profile = _expect(client.get("/me/"), "GET /me/")
+    organization = next((o for o in profile.get("organizations", []) if isinstance(o, dict)), {})
+    statuses = organization.get("lead_statuses") or [{}]
+    accounts = profile.get("email_accounts") or [{}]
+    _expect(client.get("/send_as/"), "GET /send_as/")
+    _expect(client.get("/send_as/", allowed_user_id=me.user_id), "GET /send_as/?allowed_user_id=me")
+    lead = _expect(client.post("/lead/", {"name": f"close-conformance run {ledger.run_id}"}), "POST /lead/")
+    contact = _expect(
+        client.post("/contact/", {"lead_id": lead["id"], "name": "Reference Contact"}), "POST /contact/"
+    )
+    return References(
+        me=me,
+        peer=target.identity("peer"),
+        lead_id=lead["id"],
+        contact_id=contact["id"],
+        status_id=statuses[0].get("id", ""),
+        status_label=statuses[0].get("label", ""),
+        email_account_id=accounts[0].get("id"),
+    )
+
+
+def _expect(response: httpx.Response, what: str) -> Any:
+    if response.status_code not in (200, 201):
+        pytest.fail(
+            f"{what} answered {response.status_code}: the suite cannot set up its references", pytrace=False
+        )
+    return response.json()
+
+
+@pytest.fixture(scope="session")
+def st_session(target: Target) -> Iterator[requests.Session]:
+    """The requests session schemathesis sends through: honours 429 with a bound."""
+    session = target.session()
+    yield session
+    session.close()

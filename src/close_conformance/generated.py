@@ -1,0 +1,213 @@
+"""Schemathesis over specs/close.yaml: the schema with this run's budget, and the guarded call
+every generated case goes through.
+
+Generated "valid" data must be really valid: ids it refers to (the lead of an email, the allowed
+user of a Send As association) must exist and be visible. In positive cases those fields are
+filled with objects the run created or identities it knows; negative cases are sent as generated.
+On a live target, every write passes the ledger's guard, and no email Close would send is created
+without --allow-send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import hypothesis
+import requests
+
+from close_conformance import runtime
+from close_conformance.client import SENDING_STATUSES, record_created
+from close_conformance.ledger import GuardRefused
+from close_conformance.profiles import PROFILES
+from close_conformance.target import Identity, Target
+
+__all__ = ["References", "load_schema", "run_case"]
+
+
+def load_schema() -> Any:
+    """The spec as a schemathesis schema, configured from this run's settings."""
+    import schemathesis
+    from schemathesis.config import SchemathesisConfig
+
+    context = runtime.current()
+    settings = context.settings
+    budget = PROFILES[settings.profile]
+    generation: dict[str, Any] = {"mode": "all", "max-examples": budget.examples_per_operation}
+    if settings.seed is not None:
+        generation["database"] = "none"
+    if settings.live:
+        generation["no-shrink"] = True  # shrinking replays writes against a real organization
+    config: dict[str, Any] = {
+        "generation": generation,
+        "phases": {
+            "examples": {"enabled": True},
+            "coverage": {"enabled": True},
+            "fuzzing": {"enabled": True},
+            "stateful": {
+                "enabled": True,
+                "max-steps": budget.stateful_steps,
+                # Inferred links may reuse ids from list responses: someone else's data on a live
+                # org. There only the spec's explicit links are followed.
+                "inference": {
+                    "algorithms": [] if settings.live else ["location-headers", "dependency-analysis"]
+                },
+            },
+        },
+    }
+    if settings.seed is not None:
+        config["seed"] = settings.seed
+    return schemathesis.openapi.from_dict(
+        dict(context.contract.spec), config=SchemathesisConfig.from_dict(config)
+    )
+
+
+@dataclass(frozen=True)
+class References:
+    """Objects and people generated data may point at (created once per run by `me`)."""
+
+    me: Identity
+    peer: Identity | None
+    lead_id: str
+    contact_id: str
+    status_id: str
+    status_label: str
+    email_account_id: str | None
+
+    def for_body(self, operation_id: str) -> dict[str, Callable[[Any], Any]]:
+        """Field -> new value, for the fields of this operation's body that name objects."""
+        other = (self.peer or self.me).user_id
+        fill: dict[str, Callable[[Any], Any]] = {
+            "lead_id": lambda _: self.lead_id,
+            "contact_id": lambda value: None if value is None else self.contact_id,
+            "user_id": lambda value: None if value is None else self.me.user_id,
+            "created_by": lambda _: self.me.user_id,
+            "organization_id": lambda _: self.me.organization_id,
+            "template_id": lambda _: None,
+            "in_reply_to_id": lambda _: None,
+            "followup_sequence_id": lambda _: None,
+            "email_account_id": lambda _: self.email_account_id,
+            "allowing_user_id": lambda _: self.me.user_id,
+            "allowed_user_id": lambda _: other,
+            "allowed_user_ids": lambda value: [other] if value else [],
+            "disallowed_user_ids": lambda value: [other] if value else [],
+        }
+        if operation_id == "createLead":
+            fill = {"status_id": lambda _: self.status_id, "status": lambda _: self.status_label}
+        if operation_id == "createContact":
+            fill = {"lead_id": lambda value: None if value is None else self.lead_id}
+        if operation_id == "updateContact":
+            fill = {"lead_id": lambda _: self.lead_id}
+        return fill
+
+    def for_query(self) -> dict[str, Callable[[Any], Any]]:
+        other = (self.peer or self.me).user_id
+        return {
+            "lead_id": lambda _: self.lead_id,
+            "contact_id": lambda _: self.contact_id,
+            "user_id": lambda _: self.me.user_id,
+            "allowing_user_id": lambda _: self.me.user_id,
+            "allowed_user_id": lambda _: other,
+        }
+
+
+_ADDRESS_DOMAIN = re.compile(r"@[^@>\s]+")
+
+
+def _reserved_domain(address: Any) -> Any:
+    """Generated recipients on a live org go to example.com, which never delivers."""
+    return _ADDRESS_DOMAIN.sub("@example.com", address) if isinstance(address, str) else address
+
+
+def _fill(data: dict[str, Any], fill: dict[str, Callable[[Any], Any]], known: Callable[[Any], bool]) -> None:
+    """Point reference fields at real objects, unless they already do (a stateful link's id)."""
+    for key, change in fill.items():
+        if key in data and not known(data[key]):
+            data[key] = change(data[key])
+
+
+def prepare(
+    case: Any, operation_id: str, refs: References, *, known: Callable[[Any], bool], live: bool
+) -> None:
+    """Make a positive case really valid; leave a negative one as generated."""
+    mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
+    if mode is None or not mode.is_positive:
+        return
+    if isinstance(case.body, dict):
+        _fill(case.body, refs.for_body(operation_id), known)
+        if live:
+            for field in ("to", "cc", "bcc"):
+                if isinstance(case.body.get(field), list):
+                    case.body[field] = [_reserved_domain(a) for a in case.body[field]]
+            if "sender" in case.body and case.body["sender"] is not None:
+                case.body["sender"] = refs.me.email
+    if isinstance(case.query, dict):
+        _fill(case.query, refs.for_query(), known)
+        if operation_id == "deleteSendAsByUsers":
+            case.query.update(
+                allowing_user_id=refs.me.user_id, allowed_user_id=(refs.peer or refs.me).user_id
+            )
+
+
+def operation_id_of(case: Any) -> str:
+    label = f"{case.method.upper()} {case.operation.path}"
+    operations = runtime.current().contract.operations
+    return next((o for o, (m, p) in operations.items() if f"{m} {p}" == label), "")
+
+
+def before_call(case: Any, refs: References) -> None:
+    """Fill references, then refuse what a live org must not see: writes to objects the run
+    did not create, and emails Close would send without --allow-send."""
+    context = runtime.current()
+    ledger = context.ledger
+    assert ledger is not None, "the ledger fixture must be active"
+    operation_id = operation_id_of(case)
+    target = context.target
+    assert target is not None
+    identities = {i.user_id for i in target.identities.values()}
+    prepare(
+        case,
+        operation_id,
+        refs,
+        known=lambda value: isinstance(value, str) and (ledger.owns(value) or value in identities),
+        live=target.live,
+    )
+    body = case.body if isinstance(case.body, dict) else None
+    if body and operation_id in ("createEmail", "updateEmail") and body.get("status") in SENDING_STATUSES:
+        hypothesis.assume(context.settings.sends_allowed)
+    query = f"?{urlencode(case.query, doseq=True)}" if isinstance(case.query, dict) and case.query else ""
+    try:
+        ledger.guard(case.method, case.formatted_path + query, body, actor=refs.me.user_id)
+    except GuardRefused:
+        hypothesis.reject()
+
+
+def after_call(case: Any, response: Any) -> None:
+    """Record what the case created, and note ids of objects the run did not create."""
+    ledger = runtime.current().ledger
+    assert ledger is not None
+    payload = _json(response)
+    if case.method.upper() == "POST" and 200 <= response.status_code < 300 and isinstance(payload, dict):
+        record_created(ledger, case.formatted_path, payload, "me")
+    if case.method.upper() == "DELETE" and 200 <= response.status_code < 300:
+        ledger.forget(case.formatted_path.strip("/").split("/")[-1])
+    ledger.observe(payload)
+
+
+def run_case(case: Any, target: Target, refs: References, session: requests.Session) -> None:
+    """Send one generated case as `me` through the guard, record what it created, check it."""
+    before_call(case, refs)
+    headers = refs.me.headers
+    response = case.call(base_url=target.base_url, session=session, headers=headers)
+    after_call(case, response)
+    case.validate_response(response, headers=headers)
+
+
+def _json(response: Any) -> Any:
+    try:
+        return response.json()
+    except Exception:
+        return None

@@ -1,0 +1,69 @@
+"""Search budgets: how hard the suite looks, per profile.
+
+`--hypothesis-profile quick|standard|thorough` picks one; `standard` is the default. The budget is
+set explicitly in every profile, so Hypothesis' own `ci` profile (loaded when the CI environment
+variable is set) never changes how much is checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import Phase, settings
+
+__all__ = ["PROFILES", "Budget", "register_profiles"]
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    name: str
+    examples_per_operation: int
+    """schemathesis fuzzing-phase examples per operation (the coverage and examples phases add theirs)."""
+    scenario_examples: int
+    """hypothesis runs of each rule scenario (RuleBasedStateMachine)."""
+    steps_per_scenario: int
+    """steps in one scenario run."""
+    stateful_steps: int
+    """schemathesis link-following steps per stateful run."""
+
+
+PROFILES: dict[str, Budget] = {
+    "quick": Budget(
+        "quick", examples_per_operation=10, scenario_examples=8, steps_per_scenario=12, stateful_steps=10
+    ),
+    "standard": Budget(
+        "standard", examples_per_operation=50, scenario_examples=25, steps_per_scenario=25, stateful_steps=25
+    ),
+    "thorough": Budget(
+        "thorough",
+        examples_per_operation=300,
+        scenario_examples=100,
+        steps_per_scenario=50,
+        stateful_steps=60,
+    ),
+}
+
+
+def register_profiles(*, live: bool, seed: int | None) -> None:
+    """Register one Hypothesis profile per budget.
+
+    No deadline anywhere: speed is measured in benchmarks/, not asserted by tests. On a live target
+    there is no shrinking either, because shrinking replays writes against someone's organization.
+    With a seed (pytest --seed N, passed on to Hypothesis as its global seed) the example database
+    is off, so a stored failure cannot make two runs with the same seed differ.
+    """
+    phases = (
+        [Phase.explicit, Phase.generate, Phase.target]
+        if live
+        else [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
+    )
+    for budget in PROFILES.values():
+        settings.register_profile(
+            budget.name,
+            max_examples=budget.scenario_examples,
+            stateful_step_count=budget.steps_per_scenario,
+            deadline=None,
+            database=None if seed is not None else settings.get_profile("default").database,
+            phases=phases,
+            print_blob=True,
+        )

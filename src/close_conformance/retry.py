@@ -1,0 +1,93 @@
+"""Honouring 429: wait what the server says, a bounded number of times, for both HTTP stacks the
+suite uses (httpx for scenarios, requests for schemathesis, whose pytest path does not retry).
+
+Close's rate-limits page: on 429 wait `reset` from the `RateLimit` header (a decimal, more precise)
+or `retry-after` (whole seconds).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+import requests
+from requests.adapters import HTTPAdapter
+
+__all__ = ["MAX_RETRIES", "MAX_WAIT", "RateLimitedAdapter", "RateLimitedTransport", "retry_delay"]
+
+MAX_RETRIES = 6
+MAX_WAIT = 30.0
+_RESET = re.compile(r"reset=(\d+(?:\.\d+)?)")
+
+
+def retry_delay(headers: Mapping[str, str]) -> float:
+    """Seconds to wait before trying again, from `RateLimit` reset, else `retry-after`, else 1 s."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    match = _RESET.search(lowered.get("ratelimit", ""))
+    if match:
+        delay = float(match.group(1))
+    elif lowered.get("retry-after", "").strip().isdigit():
+        delay = float(lowered["retry-after"])
+    elif lowered.get("ratelimit-reset", "").strip().replace(".", "", 1).isdigit():
+        delay = float(lowered["ratelimit-reset"])
+    else:
+        delay = 1.0
+    # A zero reset would spin; a huge one would stall the run: stay within (0.05 s, MAX_WAIT].
+    return min(max(delay, 0.05), MAX_WAIT) if math.isfinite(delay) else MAX_WAIT
+
+
+class RateLimitedTransport(httpx.BaseTransport):
+    """Wraps an httpx transport; on 429 waits and re-sends, at most `max_retries` times."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        max_retries: int = MAX_RETRIES,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._inner = inner
+        self._max_retries = max_retries
+        self._sleep = sleep
+        self.waits: list[float] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()  # the body must be replayable
+        for _ in range(self._max_retries):
+            response = self._inner.handle_request(request)
+            if response.status_code != 429:
+                return response
+            response.read()
+            delay = retry_delay(response.headers)
+            response.close()
+            self.waits.append(delay)
+            self._sleep(delay)
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class RateLimitedAdapter(HTTPAdapter):
+    """The same for a `requests.Session` (what schemathesis' `case.call` sends through)."""
+
+    def __init__(
+        self, *, max_retries: int = MAX_RETRIES, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        super().__init__()
+        self._retries = max_retries
+        self._sleep = sleep
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        for _ in range(self._retries):
+            response = super().send(request, *args, **kwargs)
+            if response.status_code != 429:
+                return response
+            delay = retry_delay(response.headers)
+            response.close()
+            self._sleep(delay)
+        return super().send(request, *args, **kwargs)

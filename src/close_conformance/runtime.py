@@ -1,0 +1,52 @@
+"""The run's shared context: settings, contract, and (once the session starts) target and ledger.
+
+Schemathesis builds its tests at import time of the test module and calls checks without our
+fixtures, so the few pieces those need are published here by the plugin. Nothing else should
+reach for this: fixtures are the normal way in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from close_conformance.contract import Contract, default_contract
+from close_conformance.ledger import Ledger
+from close_conformance.settings import RunSettings
+from close_conformance.target import Target
+
+__all__ = ["RunContext", "current", "install"]
+
+
+@dataclass
+class RunContext:
+    settings: RunSettings
+    contract: Contract = field(default_factory=default_contract)
+    target: Target | None = None
+    ledger: Ledger | None = None
+
+    @property
+    def strict(self) -> bool:
+        return self.settings.strict
+
+    def accepts(self, discrepancy: str, value: object) -> bool:
+        """Whether the register's reading for this mode admits `value`."""
+        return value in self.contract.discrepancy(discrepancy).accepted(strict=self.strict)
+
+    def accepted(self, discrepancy: str) -> tuple[object, ...]:
+        return self.contract.discrepancy(discrepancy).accepted(strict=self.strict)
+
+
+_current: RunContext | None = None
+
+
+def install(context: RunContext) -> None:
+    global _current
+    _current = context
+
+
+def current() -> RunContext:
+    if _current is None:
+        # Outside a pytest run (a unit test of a check, say): the default, non-strict reading.
+        install(RunContext(settings=RunSettings()))
+    assert _current is not None
+    return _current

@@ -1,0 +1,118 @@
+"""The settings of one run: which target, which identities, how strict, how hard to search.
+
+Resolved once from the command line, then the environment, then the ini file (pytest-base-url's
+order) and frozen; everything else reads this object instead of pytest's config.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+__all__ = ["ENV", "RunSettings", "SettingsError", "is_loopback"]
+
+# Option name -> environment variable that can give it.
+ENV = {
+    "base_url": "CLOSE_BASE_URL",
+    "api_key": "CLOSE_API_KEY",
+    "peer_api_key": "CLOSE_PEER_API_KEY",
+    "outsider_api_key": "CLOSE_OUTSIDER_API_KEY",
+    "access_token": "CLOSE_ACCESS_TOKEN",
+}
+
+
+class SettingsError(ValueError):
+    """A bad option: reported as one line, exit code 2."""
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    base_url: str | None = None
+    """None: the embedded reference mock."""
+    api_key: str | None = field(default=None, repr=False)
+    peer_api_key: str | None = field(default=None, repr=False)
+    outsider_api_key: str | None = field(default=None, repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    allow_writes: bool = False
+    allow_send: bool = False
+    strict: bool = False
+    seed: int | None = None
+    profile: str = "standard"
+    mock_faults: tuple[str, ...] = ()
+    changelog_since: date | None = None
+    state_dir: Path = Path(".close-conformance")
+
+    @property
+    def live(self) -> bool:
+        return self.base_url is not None
+
+    @property
+    def writes_allowed(self) -> bool:
+        """Loopback servers (a mock, a dev server) may always be written to."""
+        return not self.live or self.allow_writes or is_loopback(self.base_url or "")
+
+    @property
+    def sends_allowed(self) -> bool:
+        return not self.live or self.allow_send or is_loopback(self.base_url or "")
+
+    @classmethod
+    def resolve(cls, option: Callable[[str], object], ini: Callable[[str], object]) -> RunSettings:
+        """Build from pytest's `config.getoption` and `config.getini`."""
+
+        def text(name: str) -> str | None:
+            value = option(name) or os.environ.get(ENV.get(name, ""), "") or None
+            return str(value) if value else None
+
+        base_url = text("base_url") or (str(ini("base_url")) if ini("base_url") else None)
+        if base_url is not None:
+            parts = urlsplit(base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise SettingsError(f"--base-url {base_url!r} is not an http(s) URL")
+            base_url = base_url.rstrip("/")
+            if option("mock_fault"):
+                raise SettingsError(
+                    "--mock-fault switches a fault of the embedded mock; it has no effect with --base-url"
+                )
+            if not (text("api_key") or text("access_token")):
+                raise SettingsError(
+                    "no credentials for --base-url: give --api-key (or CLOSE_API_KEY) or --access-token"
+                )
+        since = option("changelog_since")
+        try:
+            changelog_since = date.fromisoformat(str(since)) if since else None
+        except ValueError:
+            raise SettingsError(f"--changelog-since {since!r} is not a date (YYYY-MM-DD)") from None
+        seed = option("close_seed")
+        faults = option("mock_fault")
+        return cls(
+            base_url=base_url,
+            api_key=text("api_key"),
+            peer_api_key=text("peer_api_key"),
+            outsider_api_key=text("outsider_api_key"),
+            access_token=text("access_token"),
+            allow_writes=bool(option("allow_writes")),
+            allow_send=bool(option("allow_send")),
+            strict=bool(option("strict"))
+            or bool(ini("close_strict"))
+            or os.environ.get("CLOSE_STRICT", "") in ("1", "true"),
+            seed=int(str(seed)) if seed is not None else None,
+            profile=str(option("hypothesis_profile") or "standard"),
+            mock_faults=tuple(str(name) for name in faults) if isinstance(faults, list) else (),
+            changelog_since=changelog_since,
+            state_dir=Path(str(option("close_state_dir") or ".close-conformance")),
+        )
