@@ -1,0 +1,95 @@
+"""The ledger: what the run created, the guard on writes, cleanup and leftovers of killed runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from close_conformance.ledger import Entry, GuardRefused, Ledger, ids_in, leftover_ledgers, resource_path
+
+pytestmark = pytest.mark.selftest
+
+LEAD = "lead_" + "L" * 43
+CONTACT = "cont_" + "C" * 43
+THEIRS = "cont_" + "T" * 43
+ME = "user_" + "M" * 43
+PEER = "user_" + "P" * 43
+URL = "http://127.0.0.1:1/api/v1"
+
+
+def association(id_char: str, allowing: str, allowed: str) -> dict[str, str]:
+    return {"id": "sdas_" + id_char * 22, "allowing_user_id": allowing, "allowed_user_id": allowed}
+
+
+def test_ids_and_paths() -> None:
+    assert ids_in({"data": [{"id": CONTACT, "lead_id": LEAD}], "user": ME}) == {CONTACT, LEAD}
+    assert resource_path(CONTACT) == f"/contact/{CONTACT}/"
+    assert resource_path("sdas_" + "a" * 22) == f"/send_as/{'sdas_' + 'a' * 22}/"
+
+
+def test_guard_refuses_writes_to_objects_seen_but_not_created(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, target=URL)
+    ledger.record(CONTACT, "me", parent=LEAD)
+    ledger.observe({"data": [{"id": CONTACT}, {"id": THEIRS}]})
+    ledger.guard("PUT", f"/contact/{CONTACT}/", {"name": "x"})
+    ledger.guard("GET", f"/contact/{THEIRS}/")
+    ledger.guard("DELETE", "/contact/cont_" + "N" * 43 + "/")  # never seen: names nothing
+    with pytest.raises(GuardRefused, match=THEIRS):
+        ledger.guard("DELETE", f"/contact/{THEIRS}/")
+    with pytest.raises(GuardRefused, match=THEIRS):
+        ledger.guard("PUT", f"/contact/{THEIRS}/", {})
+
+
+def test_guard_protects_send_as_pairs_that_existed_before(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, target=URL)
+    ledger.observe({"data": [association("a", ME, PEER)]})  # someone's real permission
+    ledger.record_association(association("a", ME, PEER), "me")  # re-created: still not ours
+    assert not ledger.owns("sdas_" + "a" * 22)
+    with pytest.raises(GuardRefused, match="Send As"):
+        ledger.guard("DELETE", f"/send_as/?allowing_user_id={ME}&allowed_user_id={PEER}")
+    with pytest.raises(GuardRefused, match="Send As"):
+        ledger.guard("POST", "/send_as/bulk/", {"disallowed_user_ids": [PEER]}, actor=ME)
+    ledger.guard("POST", "/send_as/bulk/", {"allowed_user_ids": [PEER]}, actor=ME)
+
+
+def test_created_pairs_may_be_removed(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, target=URL)
+    ledger.record_association(association("b", ME, PEER), "me")
+    ledger.observe({"data": [association("b", ME, PEER)]})
+    assert ledger.owns("sdas_" + "b" * 22)
+    ledger.guard("DELETE", f"/send_as/?allowing_user_id={ME}&allowed_user_id={PEER}")
+    ledger.guard("POST", "/send_as/bulk/", {"disallowed_user_ids": [PEER]}, actor=ME)
+
+
+def test_cleanup_deletes_newest_first_and_removes_the_file(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, target=URL)
+    ledger.record(LEAD, "me")
+    ledger.record(CONTACT, "peer", parent=LEAD)
+    ledger.record(THEIRS, "me")
+    ledger.forget(THEIRS)
+    deleted: list[Entry] = []
+    assert ledger.cleanup(lambda entry: deleted.append(entry) is None) == []
+    assert [e.id for e in deleted] == [CONTACT, LEAD]
+    assert deleted[0].role == "peer"
+    assert not ledger.path.exists()
+
+
+def test_failed_cleanup_keeps_the_ledger_for_the_next_run(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, target=URL)
+    ledger.record(LEAD, "me")
+    assert [e.id for e in ledger.cleanup(lambda entry: False)] == [LEAD]
+    assert ledger.path.exists()
+
+
+def test_leftovers_of_dead_runs(tmp_path: Path) -> None:
+    Ledger(tmp_path, target=URL, run_id="killed").record(LEAD, "me")
+    (tmp_path / "run-torn.jsonl").write_text('{"run": "torn", "pi', encoding="utf-8")
+    found = leftover_ledgers(tmp_path, alive=lambda pid: False)
+    assert [(f.run_id, f.target, [e.id for e in f.entries]) for f in found] == [("killed", URL, [LEAD])]
+    assert not (tmp_path / "run-torn.jsonl").exists(), "an unreadable ledger is dropped"
+
+
+def test_ledgers_of_running_runs_are_left_alone(tmp_path: Path) -> None:
+    Ledger(tmp_path, target=URL, run_id="running").record(LEAD, "me")
+    assert leftover_ledgers(tmp_path, alive=lambda pid: True) == []

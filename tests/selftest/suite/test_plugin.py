@@ -1,0 +1,128 @@
+"""The plugin's interface (design.md): options, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.selftest
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    # A subprocess: the plugin installs a run context and a SIGTERM handler per process.
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+
+
+def output(result: pytest.RunResult) -> pytest.LineMatcher:
+    """stdout and stderr together: pytest writes an early exit's reason to stderr."""
+    return pytest.LineMatcher(result.outlines + result.errlines)
+
+
+def test_unreachable_server_is_one_line_and_exit_2(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing(target): pass")
+    result = run(pytester, "--base-url", "http://127.0.0.1:9/api/v1", "--api-key", "secret-key-123")
+    assert result.ret == 2
+    output(result).fnmatch_lines(["*close-conformance: --api-key: cannot reach http://127.0.0.1:9/api/v1*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    assert "secret-key-123" not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base-url", "ftp://x"], "*is not an http(s) URL*"),
+        (["--base-url", "http://127.0.0.1:9/api/v1"], "*no credentials for --base-url*"),
+        (["--changelog-since", "last week"], "*is not a date*"),
+        (["--hypothesis-profile", "huge"], "*choose one of quick, standard, thorough*"),
+        (
+            ["--base-url", "https://api.close.invalid/api/v1", "--api-key", "k"],
+            "*refusing to write to https://api.close.invalid/api/v1*--allow-writes*",
+        ),
+    ],
+)
+def test_usage_errors_exit_2(pytester: pytest.Pytester, args: list[str], message: str) -> None:
+    pytester.makepyfile("def test_nothing(): pass")
+    result = run(pytester, *args)
+    assert result.ret == 2
+    output(result).fnmatch_lines([message])
+
+
+def test_nothing_checked_is_not_a_pass(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("import pytest\n\ndef test_skipped():\n    pytest.skip('no')\n")
+    result = run(pytester)
+    assert result.ret == 5
+    result.stdout.fnmatch_lines(["*nothing was checked*not a pass*"])
+
+
+def test_a_broken_rule_is_1_and_a_broken_suite_is_3(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_ok():
+            pass
+
+        def test_rule_broken():
+            assert 404 == 200, "[contact.gone-after-delete] still there"
+        """
+    )
+    assert run(pytester).ret == 1
+    pytester.makepyfile(
+        test_fixture="""
+        import pytest
+
+        @pytest.fixture
+        def broken():
+            raise RuntimeError("setup failed")
+
+        def test_uses(broken):
+            pass
+        """
+    )
+    assert run(pytester).ret == 3
+
+
+def test_health_check_is_a_suite_failure(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from hypothesis import given, strategies as st
+
+        def test_ok():
+            pass
+
+        @given(st.integers().filter(lambda n: False))
+        def test_unsatisfiable(n):
+            pass
+        """
+    )
+    assert run(pytester).ret == 3
+
+
+def test_changelog_selection_keeps_only_guarding_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.rule("email.sender.required-by-status")
+        def test_sender():
+            pass
+
+        @pytest.mark.rule("send_as.list-default-allowing")
+        def test_send_as():
+            pass
+        """
+    )
+    result = run(pytester, "--changelog-since", "2025-12-01", "-v")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*test_sender PASSED*", "*1 passed, 1 deselected*"])
+
+
+def test_report_header_names_target_profile_and_reading(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ok(): pass")
+    result = run(pytester, "--strict", "--seed", "7", "--hypothesis-profile", "quick")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "close-conformance: target embedded reference mock",
+            "close-conformance: profile quick, seed 7, strict reading of the register",
+        ]
+    )
