@@ -1,2 +1,186 @@
-def main() -> None:  # placeholder until the mock lands
-    raise SystemExit("close-mock: not built yet")
+"""`close-mock`: run the reference mock over HTTP, or list its faults.
+
+    close-mock serve --port 0 --fault non-draft-editable
+    close-mock faults
+
+`serve` prints one JSON line on stdout once the server accepts connections (base_url and the
+seeded organizations with their users' credentials) and nothing else there; logs go to stderr.
+Ctrl-C and SIGTERM stop it cleanly with exit status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Iterator, Sequence
+
+import uvicorn
+
+from close_conformance.mock.app import API_PREFIX, SPEC_PATH, create_app
+from close_conformance.mock.faults import FAULTS
+from close_conformance.mock.store import Store
+
+__all__ = ["main"]
+
+# Exit statuses: 0 stopped cleanly, 1 could not serve (port taken...), 2 usage error.
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+_LOG_CONFIG = {
+    # uvicorn's default config sends the access log to stdout, which belongs to the JSON line.
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "close_conformance": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="close-mock",
+        description=(
+            "The reference mock of the Close CRM API: stateful, enforcing every rule of "
+            "close-conformance's contract, and able to break one rule on request (--fault)."
+        ),
+        epilog="Run `close-mock <command> --help` for the options of a command.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="run the mock as an HTTP server",
+        description=(
+            "Run the mock as an HTTP server. Once it accepts connections it prints one JSON line on "
+            "stdout: base_url and the seeded organizations, each user with id, email, api_key (HTTP "
+            "Basic username, empty password) and access_token (Bearer). Logs go to stderr."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on one documented deviation (repeatable); `close-mock faults` lists them",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="answer 429 past N requests per second per API key or token",
+    )
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="follow the strict reading of every documented discrepancy instead of the default",
+    )
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="how much to log on stderr (default: %(default)s)",
+    )
+    commands.add_parser(
+        "faults",
+        help="list the faults --fault can switch on",
+        description="List the fault catalogue: NAME, what it breaks, and the rule id in specs/rules.yaml.",
+    )
+    return parser
+
+
+def _print_faults() -> None:
+    width = max(len(name) for name in FAULTS)
+    for fault in FAULTS.values():
+        print(f"{fault.name:<{width}}  {fault.description} ({fault.rule})")
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn re-raises a captured signal after its graceful shutdown, which turns Ctrl-C into a
+        # traceback and SIGTERM into exit status 143; for the mock, being stopped is a clean exit.
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(128)
+    return sock
+
+
+async def _serve(server: _Server, sock: socket.socket, announcement: str) -> None:
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        print(announcement, flush=True)
+    await task
+
+
+def _run_server(args: argparse.Namespace) -> int:
+    unknown = [name for name in args.fault if name not in FAULTS]
+    if unknown:
+        print(f"close-mock: unknown fault {', '.join(unknown)} (see `close-mock faults`)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.rate_limit is not None and args.rate_limit < 1:
+        print("close-mock: --rate-limit must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    store = Store()
+    app = create_app(store=store, faults=args.fault, strict=args.strict, rate_limit=args.rate_limit)
+    try:
+        sock = _listen(args.host, args.port)
+    except OSError as error:
+        print(
+            f"close-mock: cannot listen on {args.host}:{args.port}: {error.strerror or error}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if ":" in host else host
+    announcement = json.dumps(
+        {"base_url": f"http://{shown_host}:{port}{API_PREFIX}", "organizations": store.describe()}
+    )
+    config = uvicorn.Config(app, log_config=_LOG_CONFIG, log_level=args.log_level, lifespan="off")
+    server = _Server(config)
+    logging.getLogger("close_conformance").info(
+        "faults: %s; strict: %s; spec at http://%s:%d%s",
+        ", ".join(args.fault) or "none",
+        args.strict,
+        shown_host,
+        port,
+        SPEC_PATH,
+    )
+    with sock:
+        asyncio.run(_serve(server, sock, announcement))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.command == "faults":
+        _print_faults()
+        sys.exit(0)
+    sys.exit(_run_server(args))
