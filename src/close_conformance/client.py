@@ -52,7 +52,7 @@ class CloseClient:
             not self.sends_allowed
             and path.startswith("/activity/email/")
             and isinstance(json, dict)
-            and json.get("status") in SENDING_STATUSES
+            and str(json.get("status")) in SENDING_STATUSES
         ):
             raise SendRefused(
                 f"{method} {path} with status {json['status']!r} would send an email: give --allow-send"

@@ -214,6 +214,9 @@ def references(
     contact = _expect(
         client.post("/contact/", {"lead_id": lead["id"], "name": "Reference Contact"}), "POST /contact/"
     )
+    # Other tests refer to these: generated requests must not change or delete them.
+    ledger.pin(lead["id"])
+    ledger.pin(contact["id"])
     return References(
         me=me,
         peer=target.identity("peer"),

@@ -92,8 +92,9 @@ class References:
             "email_account_id": lambda _: self.email_account_id,
             "allowing_user_id": lambda _: self.me.user_id,
             "allowed_user_id": lambda _: other,
+            # One user in both lists is a contradiction the docs leave open: keep them apart.
             "allowed_user_ids": lambda value: [other] if value else [],
-            "disallowed_user_ids": lambda value: [other] if value else [],
+            "disallowed_user_ids": lambda _: [],
         }
         if operation_id == "createLead":
             fill = {"status_id": lambda _: self.status_id, "status": lambda _: self.status_label}
@@ -129,8 +130,28 @@ def _fill(data: dict[str, Any], fill: dict[str, Callable[[Any], Any]], known: Ca
             data[key] = change(data[key])
 
 
+def _keep_contact_on_lead(case: Any, operation_id: str, parent_of: Callable[[str], str | None]) -> None:
+    """An email's contact must belong to the email's lead (register: email-contact-of-lead)."""
+    contact = case.body.get("contact_id")
+    if not isinstance(contact, str) or operation_id not in ("createEmail", "updateEmail"):
+        return
+    lead = (
+        case.body.get("lead_id")
+        if operation_id == "createEmail"
+        else parent_of(case.formatted_path.strip("/").split("/")[-1])
+    )
+    if parent_of(contact) != lead:
+        case.body["contact_id"] = None
+
+
 def prepare(
-    case: Any, operation_id: str, refs: References, *, known: Callable[[Any], bool], live: bool
+    case: Any,
+    operation_id: str,
+    refs: References,
+    *,
+    known: Callable[[Any], bool],
+    parent_of: Callable[[str], str | None],
+    live: bool,
 ) -> None:
     """Make a positive case really valid; leave a negative one as generated."""
     mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
@@ -144,12 +165,19 @@ def prepare(
                     case.body[field] = [_reserved_domain(a) for a in case.body[field]]
             if "sender" in case.body and case.body["sender"] is not None:
                 case.body["sender"] = refs.me.email
+        _keep_contact_on_lead(case, operation_id, parent_of)
     if isinstance(case.query, dict):
         _fill(case.query, refs.for_query(), known)
         if operation_id == "deleteSendAsByUsers":
             case.query.update(
                 allowing_user_id=refs.me.user_id, allowed_user_id=(refs.peer or refs.me).user_id
             )
+        if (
+            operation_id == "listSendAs"
+            and "allowing_user_id" not in case.query
+            and "allowed_user_id" in case.query
+        ):
+            case.query["allowed_user_id"] = refs.me.user_id  # a filter must name me (seed 002)
 
 
 def operation_id_of(case: Any) -> str:
@@ -172,11 +200,12 @@ def before_call(case: Any, refs: References) -> None:
         case,
         operation_id,
         refs,
-        known=lambda value: isinstance(value, str) and (ledger.owns(value) or value in identities),
+        known=lambda value: isinstance(value, str) and (ledger.usable(value) or value in identities),
+        parent_of=ledger.parent_of,
         live=target.live,
     )
     body = case.body if isinstance(case.body, dict) else None
-    if body and operation_id in ("createEmail", "updateEmail") and body.get("status") in SENDING_STATUSES:
+    if body and operation_id in ("createEmail", "updateEmail") and _sends(body):
         hypothesis.assume(context.settings.sends_allowed)
     query = f"?{urlencode(case.query, doseq=True)}" if isinstance(case.query, dict) and case.query else ""
     try:
@@ -204,6 +233,11 @@ def run_case(case: Any, target: Target, refs: References, session: requests.Sess
     response = case.call(base_url=target.base_url, session=session, headers=headers)
     after_call(case, response)
     case.validate_response(response, headers=headers)
+
+
+def _sends(body: dict[str, Any]) -> bool:
+    status = body.get("status")
+    return isinstance(status, str) and status in SENDING_STATUSES
 
 
 def _json(response: Any) -> Any:

@@ -61,6 +61,8 @@ class Ledger:
         self.path = directory / f"run-{self.run_id}.jsonl"
         self._entries: dict[str, Entry] = {}
         self._gone: set[str] = set()
+        self._retired: set[str] = set()
+        self._pinned: set[str] = set()
         self._foreign: set[str] = set()
         # Send As associations are also named by their two users (delete-by-users, bulk
         # disallow): pairs seen but not created by the run are somebody's real permissions.
@@ -93,13 +95,31 @@ class Ledger:
             self._owned_pairs.add(pair)
         self.record(str(association["id"]), role)
 
+    def pin(self, object_id: str) -> None:
+        """An object other tests refer to (the run's reference lead): never changed or deleted
+        by generated requests, only by cleanup."""
+        with self._lock:
+            self._pinned.add(object_id)
+
     def forget(self, object_id: str) -> None:
-        """The object was deleted by a test; cleanup need not try again."""
+        """The object was deleted by a test; cleanup need not try again. Its children (a lead's
+        contacts and emails) may have gone with it: no longer fit to refer to, though cleanup
+        still tries them, since whether a lead's delete cascades is only inferred."""
         with self._lock:
             self._gone.add(object_id)
+            self._retired |= {e.id for e in self._entries.values() if e.parent == object_id}
 
     def owns(self, object_id: str) -> bool:
         return object_id in self._entries
+
+    def parent_of(self, object_id: str) -> str | None:
+        entry = self._entries.get(object_id)
+        return entry.parent if entry else None
+
+    def usable(self, object_id: str) -> bool:
+        """Created by the run and, as far as the run knows, still there."""
+        with self._lock:
+            return object_id in self._entries and object_id not in self._gone | self._retired
 
     def entries(self) -> list[Entry]:
         with self._lock:
@@ -127,6 +147,7 @@ class Ledger:
         pairs = _pairs_written(method, url, body, actor)
         with self._lock:
             refused = sorted(i for i in named if i in self._foreign and i not in self._entries)
+            refused += sorted(f"{i} (pinned for the run)" for i in ids_in(url) & self._pinned)
             refused += [f"Send As {a} -> {b}" for a, b in sorted(pairs & self._foreign_pairs)]
         if refused:
             raise GuardRefused(f"{method} {url}: {', '.join(refused)} was not created by this run")

@@ -175,21 +175,27 @@ def _rules_of(item: pytest.Item) -> set[str]:
     return {rule for mark in item.iter_markers("rule") for rule in mark.args}
 
 
+def _rename(item: pytest.Item, nodeid: str) -> None:
+    # pytest >= 9.2 keeps a structured id; the plugin requires pytest 9.2 (pyproject).
+    item._id = type(item._id).parse(nodeid)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     settings = config.stash.get(SETTINGS, None)
     if settings is None:
         return
     context = runtime.current()
+    by_label = {f"{m} {p}": o for o, (m, p) in context.contract.operations.items()}
     for item in items:
-        label = getattr(item, "callspec", None) and _operation_label(item)
-        if label:
-            operation = next(
-                (o for o, (m, p) in context.contract.operations.items() if f"{m} {p}" == label), None
-            )
-            if operation:
-                item.add_marker(
-                    pytest.mark.rule(*[r.id for r in context.contract.rules_for_operation(operation)])
-                )
+        label = getattr(item, "operation_label", None)
+        if isinstance(label, str):
+            # schemathesis (4.32 on pytest 9) gives every operation's item the same node id,
+            # which xdist, -k and reports cannot tell apart: name each by its operation.
+            _rename(item, f"{item.parent.nodeid if item.parent else ''}::{item.name}")
+            if label in by_label:
+                rules = [r.id for r in context.contract.rules_for_operation(by_label[label])]
+                item.add_marker(pytest.mark.rule(*rules))
         if SELFTEST_DIR in Path(str(item.path)).parts:
             item.add_marker(pytest.mark.selftest)
     keep, drop = [], []
@@ -203,15 +209,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-
-
-def _operation_label(item: pytest.Item) -> str | None:
-    """`GET /contact/{id}/` for a schemathesis-parametrized item (its id is the label)."""
-    name = item.name
-    if "[" not in name:
-        return None
-    label = name[name.index("[") + 1 : -1]
-    return label if label.split(" ", 1)[0] in {"GET", "POST", "PUT", "DELETE"} else None
 
 
 @pytest.hookimpl(wrapper=True)

@@ -93,3 +93,24 @@ def test_leftovers_of_dead_runs(tmp_path: Path) -> None:
 def test_ledgers_of_running_runs_are_left_alone(tmp_path: Path) -> None:
     Ledger(tmp_path, target=URL, run_id="running").record(LEAD, "me")
     assert leftover_ledgers(tmp_path, alive=lambda pid: True) == []
+
+
+def test_a_deleted_lead_retires_its_children(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, target=URL)
+    ledger.record(LEAD, "me")
+    ledger.record(CONTACT, "me", parent=LEAD)
+    assert ledger.usable(CONTACT)
+    ledger.forget(LEAD)
+    assert not ledger.usable(LEAD)
+    assert not ledger.usable(CONTACT)
+    assert [e.id for e in ledger.entries()] == [CONTACT], "cleanup still tries the child"
+
+
+def test_pinned_objects_are_not_written_by_generated_requests(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, target=URL)
+    ledger.record(LEAD, "me")
+    ledger.pin(LEAD)
+    ledger.guard("GET", f"/lead/{LEAD}/")
+    ledger.guard("POST", "/contact/", {"lead_id": LEAD})
+    with pytest.raises(GuardRefused, match="pinned"):
+        ledger.guard("DELETE", f"/lead/{LEAD}/")
