@@ -90,6 +90,7 @@ def target(close_context: runtime.RunContext) -> Iterator[Target]:
             live=False,
             alternates={role: Credentials(access_token=mock.access_token(role)) for role in identities},
         )
+    chosen.requests_sent = close_context.requests_sent
     close_context.target = chosen
     try:
         yield chosen

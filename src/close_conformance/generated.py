@@ -130,16 +130,51 @@ def _fill(data: dict[str, Any], fill: dict[str, Callable[[Any], Any]], known: Ca
             data[key] = change(data[key])
 
 
+class EmailStatuses:
+    """The status and sender of each email the run has seen, so that a generated update of a
+    stored email is one the docs allow: only drafts change; scheduled and outbox may go back to
+    draft; a draft leaving for scheduled or outbox needs a sender (changelog 2025-12-17)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[str, bool]] = {}
+
+    def note(self, payload: Any) -> None:
+        if isinstance(payload, dict) and str(payload.get("id", "")).startswith("acti_"):
+            status = payload.get("status")
+            if isinstance(status, str):
+                self._known[payload["id"]] = (status, payload.get("sender") is not None)
+
+    def fit_update(self, email_id: str, body: dict[str, Any], sender: str) -> bool:
+        """Rewrite `body` into an allowed update of this email; False when none exists."""
+        if email_id not in self._known:
+            return True  # never created: the answer is 404 whatever the body
+        status, has_sender = self._known[email_id]
+        if status in SENDING_STATUSES:
+            body.clear()
+            body["status"] = "draft"  # cancelling is the one change allowed
+            return True
+        if status != "draft":
+            return False
+        wanted = body.get("status")
+        if wanted in ("inbox", "sent", "error"):
+            body.pop("status")  # not a documented way out of draft (register)
+        elif wanted in SENDING_STATUSES:
+            if body.get("sender") is None and not has_sender:
+                body["sender"] = sender
+            if wanted == "scheduled" and body.get("date_scheduled") is None:
+                body["date_scheduled"] = "2030-01-01T09:00:00+00:00"
+        return True
+
+
+EMAILS = EmailStatuses()
+
+
 def _keep_contact_on_lead(case: Any, operation_id: str, parent_of: Callable[[str], str | None]) -> None:
     """An email's contact must belong to the email's lead (register: email-contact-of-lead)."""
     contact = case.body.get("contact_id")
     if not isinstance(contact, str) or operation_id not in ("createEmail", "updateEmail"):
         return
-    lead = (
-        case.body.get("lead_id")
-        if operation_id == "createEmail"
-        else parent_of(case.formatted_path.strip("/").split("/")[-1])
-    )
+    lead = case.body.get("lead_id") if operation_id == "createEmail" else parent_of(_last_segment(case))
     if parent_of(contact) != lead:
         case.body["contact_id"] = None
 
@@ -166,6 +201,10 @@ def prepare(
             if "sender" in case.body and case.body["sender"] is not None:
                 case.body["sender"] = refs.me.email
         _keep_contact_on_lead(case, operation_id, parent_of)
+        if operation_id == "updateEmail" and not EMAILS.fit_update(
+            _last_segment(case), case.body, refs.me.email
+        ):
+            hypothesis.reject()
     if isinstance(case.query, dict):
         _fill(case.query, refs.for_query(), known)
         if operation_id == "deleteSendAsByUsers":
@@ -222,8 +261,9 @@ def after_call(case: Any, response: Any) -> None:
     if case.method.upper() == "POST" and 200 <= response.status_code < 300 and isinstance(payload, dict):
         record_created(ledger, case.formatted_path, payload, "me")
     if case.method.upper() == "DELETE" and 200 <= response.status_code < 300:
-        ledger.forget(case.formatted_path.strip("/").split("/")[-1])
+        ledger.forget(_last_segment(case))
     ledger.observe(payload)
+    EMAILS.note(payload)
 
 
 def run_case(case: Any, target: Target, refs: References, session: requests.Session) -> None:
@@ -233,6 +273,10 @@ def run_case(case: Any, target: Target, refs: References, session: requests.Sess
     response = case.call(base_url=target.base_url, session=session, headers=headers)
     after_call(case, response)
     case.validate_response(response, headers=headers)
+
+
+def _last_segment(case: Any) -> str:
+    return str(case.formatted_path).strip("/").split("/")[-1]
 
 
 def _sends(body: dict[str, Any]) -> bool:

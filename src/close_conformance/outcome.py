@@ -47,6 +47,8 @@ def is_rule_failure(error: BaseException) -> bool:
 class Tally:
     passed: int = 0
     usage_error: str | None = None
+    records: list[dict[str, object]] = field(default_factory=list)
+    """Per-test outcome and rules, for --close-results."""
     rule_failures: list[str] = field(default_factory=list)
     suite_errors: list[str] = field(default_factory=list)
 

@@ -6,6 +6,7 @@ exposed from here. See ../shared/docs/design.md for the interface this holds to.
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Generator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from close_conformance import runtime
+from close_conformance import checks, runtime
 from close_conformance.fixtures import (  # noqa: F401 - fixtures are found in the plugin's namespace
     api,
     close_context,
@@ -98,6 +99,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run only the tests guarding rules changed by changelog entries since this date",
     )
     group.addoption(
+        "--rule",
+        dest="close_rules",
+        action="append",
+        metavar="ID",
+        help="run only the tests guarding this rule of specs/rules.yaml; repeatable",
+    )
+    group.addoption(
+        "--close-results",
+        dest="close_results",
+        metavar="PATH",
+        help="write each test's outcome and rules, and the requests sent, as JSON",
+    )
+    group.addoption(
         "--close-state-dir",
         dest="close_state_dir",
         metavar="DIR",
@@ -148,8 +162,20 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.seed is not None:
         config.option.hypothesis_seed = str(settings.seed)
     runtime.install(runtime.RunContext(settings=settings))
+    _register_checks()
     if not hasattr(config, "workerinput"):
         signal.signal(signal.SIGTERM, _interrupt)
+
+
+_checks_registered = False
+
+
+def _register_checks() -> None:
+    """Hand the rule checks to schemathesis, once per process (its registry is global)."""
+    global _checks_registered
+    if not _checks_registered:
+        checks.register()
+        _checks_registered = True
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -200,6 +226,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.selftest)
     keep, drop = [], []
     wanted = context.contract.rules_since(settings.changelog_since) if settings.changelog_since else None
+    chosen = config.getoption("close_rules")
+    if chosen:
+        unknown = sorted(set(chosen) - set(context.contract.rules))
+        if unknown:
+            _stop(config, f"--rule {', '.join(unknown)}: no such rule in specs/rules.yaml")
+        wanted = set(chosen) if wanted is None else wanted & set(chosen)
     for item in items:
         selftest_on_live = settings.live and item.get_closest_marker("selftest") is not None
         if selftest_on_live or (wanted is not None and not (_rules_of(item) & wanted)):
@@ -214,6 +246,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
+    report.close_rules = sorted(_rules_of(item))
     if report.failed:
         # Classified where the exception is at hand; the attribute travels with the report
         # to the xdist controller, which decides the exit code.
@@ -228,6 +261,17 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tally = _tally
     if tally is None:
         return
+    if report.when == "call" or report.failed:
+        tally.records.append(
+            {
+                "nodeid": report.nodeid,
+                "when": report.when,
+                "outcome": report.outcome,
+                "kind": getattr(report, "close_outcome", None),
+                "rules": getattr(report, "close_rules", []),
+                "seconds": round(report.duration, 3),
+            }
+        )
     if report.when == "call" and report.passed:
         tally.passed += 1
     elif report.failed:
@@ -260,3 +304,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "close-conformance: nothing was checked (every test skipped or deselected): not a pass", red=True
         )
     session.exitstatus = code
+    path = session.config.getoption("close_results")
+    if path:
+        results = {
+            "exit_code": code,
+            "requests_sent": runtime.current().requests_sent.sent,
+            "tests": tally.records,
+        }
+        Path(path).write_text(json.dumps(results, indent=1), encoding="utf-8")

@@ -17,7 +17,7 @@ import httpx
 import requests
 from requests.adapters import HTTPAdapter
 
-__all__ = ["MAX_RETRIES", "MAX_WAIT", "RateLimitedAdapter", "RateLimitedTransport", "retry_delay"]
+__all__ = ["MAX_RETRIES", "MAX_WAIT", "Counter", "RateLimitedAdapter", "RateLimitedTransport", "retry_delay"]
 
 MAX_RETRIES = 6
 MAX_WAIT = 30.0
@@ -40,6 +40,16 @@ def retry_delay(headers: Mapping[str, str]) -> float:
     return min(max(delay, 0.05), MAX_WAIT) if math.isfinite(delay) else MAX_WAIT
 
 
+class Counter:
+    """Requests sent to the target, 429 retries included (the fault report's "after N requests")."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def add(self) -> None:
+        self.sent += 1
+
+
 class RateLimitedTransport(httpx.BaseTransport):
     """Wraps an httpx transport; on 429 waits and re-sends, at most `max_retries` times."""
 
@@ -49,15 +59,18 @@ class RateLimitedTransport(httpx.BaseTransport):
         *,
         max_retries: int = MAX_RETRIES,
         sleep: Callable[[float], None] = time.sleep,
+        counter: Counter | None = None,
     ) -> None:
         self._inner = inner
         self._max_retries = max_retries
         self._sleep = sleep
+        self._counter = counter or Counter()
         self.waits: list[float] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # the body must be replayable
         for _ in range(self._max_retries):
+            self._counter.add()
             response = self._inner.handle_request(request)
             if response.status_code != 429:
                 return response
@@ -66,6 +79,7 @@ class RateLimitedTransport(httpx.BaseTransport):
             response.close()
             self.waits.append(delay)
             self._sleep(delay)
+        self._counter.add()
         return self._inner.handle_request(request)
 
     def close(self) -> None:
@@ -76,18 +90,25 @@ class RateLimitedAdapter(HTTPAdapter):
     """The same for a `requests.Session` (what schemathesis' `case.call` sends through)."""
 
     def __init__(
-        self, *, max_retries: int = MAX_RETRIES, sleep: Callable[[float], None] = time.sleep
+        self,
+        *,
+        max_retries: int = MAX_RETRIES,
+        sleep: Callable[[float], None] = time.sleep,
+        counter: Counter | None = None,
     ) -> None:
         super().__init__()
         self._retries = max_retries
         self._sleep = sleep
+        self._counter = counter or Counter()
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         for _ in range(self._retries):
+            self._counter.add()
             response = super().send(request, *args, **kwargs)
             if response.status_code != 429:
                 return response
             delay = retry_delay(response.headers)
             response.close()
             self._sleep(delay)
+        self._counter.add()
         return super().send(request, *args, **kwargs)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from close_conformance.contract import Contract, default_contract
 from close_conformance.ledger import Ledger
+from close_conformance.retry import Counter
 from close_conformance.settings import RunSettings
 from close_conformance.target import Target
 
@@ -23,6 +24,8 @@ class RunContext:
     contract: Contract = field(default_factory=default_contract)
     target: Target | None = None
     ledger: Ledger | None = None
+    requests_sent: Counter = field(default_factory=Counter)
+    """Every request the run sent to the target (kept after the target closes)."""
 
     @property
     def strict(self) -> bool:

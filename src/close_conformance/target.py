@@ -15,7 +15,7 @@ from typing import Any, Literal
 import httpx
 import requests
 
-from close_conformance.retry import RateLimitedAdapter, RateLimitedTransport
+from close_conformance.retry import Counter, RateLimitedAdapter, RateLimitedTransport
 
 __all__ = ["ROLES", "Credentials", "Identity", "PreflightError", "Role", "Target", "preflight"]
 
@@ -70,6 +70,7 @@ class Target:
     live: bool
     alternates: dict[Role, Credentials] = field(default_factory=dict, repr=False)
     """The other auth scheme's credentials where known (Bearer beside Basic), for auth.schemes."""
+    requests_sent: Counter = field(default_factory=Counter, repr=False)
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
 
     def identity(self, role: Role) -> Identity | None:
@@ -85,7 +86,7 @@ class Target:
             base_url=self.base_url,
             headers=identity.headers,
             timeout=TIMEOUT,
-            transport=RateLimitedTransport(httpx.HTTPTransport()),
+            transport=RateLimitedTransport(httpx.HTTPTransport(), counter=self.requests_sent),
         )
         self._clients.append(client)
         return client
@@ -93,7 +94,7 @@ class Target:
     def session(self) -> requests.Session:
         """A requests session for schemathesis' `case.call`, honouring 429."""
         session = requests.Session()
-        adapter = RateLimitedAdapter()
+        adapter = RateLimitedAdapter(counter=self.requests_sent)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
