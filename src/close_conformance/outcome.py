@@ -49,6 +49,7 @@ class Tally:
     usage_error: str | None = None
     records: list[dict[str, object]] = field(default_factory=list)
     """Per-test outcome and rules, for --close-results."""
+    collected: list[dict[str, object]] = field(default_factory=list)
     rule_failures: list[str] = field(default_factory=list)
     suite_errors: list[str] = field(default_factory=list)
 

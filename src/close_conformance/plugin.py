@@ -257,6 +257,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if _tally is not None:
+        _tally.collected = [{"nodeid": item.nodeid, "rules": sorted(_rules_of(item))} for item in session.items]
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tally = _tally
     if tally is None:
@@ -298,17 +303,27 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     tally = session.config.stash.get(TALLY, None)
     if tally is None:
         return
+    if session.config.option.collectonly:
+        _write_results(session.config, {"exit_code": int(exitstatus), "collected": tally.collected})
+        return
     code = tally.exit_code(int(exitstatus))
     if code == 5:
         session.config.get_terminal_writer().line(
             "close-conformance: nothing was checked (every test skipped or deselected): not a pass", red=True
         )
     session.exitstatus = code
-    path = session.config.getoption("close_results")
-    if path:
-        results = {
+    _write_results(
+        session.config,
+        {
             "exit_code": code,
             "requests_sent": runtime.current().requests_sent.sent,
             "tests": tally.records,
-        }
+            "collected": tally.collected,
+        },
+    )
+
+
+def _write_results(config: pytest.Config, results: dict[str, Any]) -> None:
+    path = config.getoption("close_results")
+    if path:
         Path(path).write_text(json.dumps(results, indent=1), encoding="utf-8")

@@ -1,0 +1,197 @@
+"""`/contact/` and `/contact/{id}/` (facts 3; rules contact.*).
+
+A contact belongs to one lead. Created without `lead_id`, it gets a new lead named after it
+(changelog 2025-02-14, discrepancy `contact-new-lead-name`). PUT behaves as PATCH and a list sent
+replaces the whole list. DELETE answers 200 `{}`; afterwards the contact is gone for get, list and
+a second delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from close_conformance.mock.errors import not_found
+from close_conformance.mock.ids import timestamp
+from close_conformance.mock.operations import Call, Operation, Reply
+from close_conformance.mock.pagination import page
+from close_conformance.mock.phones import normalise_phone
+from close_conformance.mock.store import Contact
+
+__all__ = ["OPERATIONS", "new_contact", "render_contact"]
+
+_LISTS = ("emails", "phones", "urls")
+
+
+def _emails(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Every address comes back with is_unsubscribed (changelog 2024-02-15); a new one is subscribed.
+    return [{"email": e["email"], "type": e.get("type"), "is_unsubscribed": False} for e in entries]
+
+
+def _phones(call: Call, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        normalise_phone(
+            e,
+            normalise=not call.faults.on("phone-not-normalised"),
+            formatted=not call.faults.on("phone-formatted-missing"),
+        )
+        for e in entries
+    ]
+
+
+def _urls(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"url": u["url"], "type": u.get("type")} for u in entries]
+
+
+def _check_name(call: Call, name: Any) -> None:
+    if call.faults.on("server-error-on-non-ascii-name") and isinstance(name, str):
+        # The fault: a name is pushed through an ASCII-only path, and the error escapes as a 500.
+        name.encode("ascii")
+
+
+def new_contact(call: Call, lead_id: str | None, payload: Mapping[str, Any]) -> Contact:
+    """A stored contact from a create payload (also a contact nested in a new lead)."""
+    _check_name(call, payload.get("name"))
+    now = timestamp()
+    prefix = "lead" if call.faults.on("contact-ids-with-lead-prefix") else "cont"
+    return call.store.add_contact(
+        Contact(
+            id=call.store.ids.object_id(prefix),
+            organization_id=call.org_id,
+            lead_id=lead_id,
+            name=payload.get("name"),
+            title=payload.get("title"),
+            emails=_emails(payload.get("emails") or []),
+            phones=_phones(call, payload.get("phones") or []),
+            urls=_urls(payload.get("urls") or []),
+            created_by=call.user.id,
+            updated_by=call.user.id,
+            date_created=now,
+            date_updated=now,
+        )
+    )
+
+
+def display_name(contact: Contact) -> str:
+    if contact.name:
+        return contact.name
+    return str(contact.emails[0]["email"]) if contact.emails else ""
+
+
+def render_contact(contact: Contact) -> dict[str, Any]:
+    return {
+        "id": contact.id,
+        "lead_id": contact.lead_id,
+        "organization_id": contact.organization_id,
+        "name": contact.name,
+        "display_name": display_name(contact),
+        "title": contact.title,
+        "emails": [dict(e) for e in contact.emails],
+        "phones": [dict(p) for p in contact.phones],
+        "urls": [dict(u) for u in contact.urls],
+        "date_created": contact.date_created,
+        "date_updated": contact.date_updated,
+        "created_by": contact.created_by,
+        "updated_by": contact.updated_by,
+    }
+
+
+def _lead_for_new_contact(call: Call) -> str | None:
+    """The lead a contact created without `lead_id` goes to: a new one named after the contact."""
+    if call.faults.on("no-lead-for-orphan-contact"):
+        return None
+    # Discrepancy `contact-new-lead-name` has one reading in both modes, the contact's name;
+    # Readings refuses any other at start-up.
+    name = call.body.get("title") if call.faults.on("lead-named-wrong") else call.body.get("name")
+    return call.store.add_lead(call.org_id, call.user.id, name=name).id
+
+
+def create_contact(call: Call) -> Reply:
+    lead_id = call.body.get("lead_id")
+    if lead_id is None or call.faults.on("contact-lead-id-ignored"):
+        lead_id = _lead_for_new_contact(call)
+    # An unknown lead_id was refused with 400 before this point (references.py).
+    return Reply(200, render_contact(new_contact(call, lead_id, call.body)))
+
+
+def _visible(call: Call, contact_id: str, *, leak_fault: str | None = None) -> Contact:
+    scope = None if leak_fault and call.faults.on(leak_fault) else call.org_id
+    contact = call.store.find(call.store.contacts, contact_id, scope)
+    if contact is None:
+        raise not_found()
+    return contact
+
+
+def get_contact(call: Call) -> Reply:
+    contact_id = call.path["id"]
+    if call.faults.on("contact-still-readable-after-delete"):
+        stale = call.store.find_deleted(Contact, contact_id, call.org_id)
+        if stale is not None:
+            return Reply(200, render_contact(stale))
+    return Reply(200, render_contact(_visible(call, contact_id, leak_fault="tenant-leak-contact-get")))
+
+
+def update_contact(call: Call) -> Reply:
+    contact = _visible(call, call.path["id"], leak_fault="tenant-leak-contact-update")
+    sent = call.body
+    if call.faults.on("put-replaces-contact"):
+        # The fault: PUT as a full replacement, clearing what was not sent.
+        contact.name = contact.title = None
+        contact.emails, contact.phones, contact.urls = [], [], []
+    if "name" in sent:
+        _check_name(call, sent["name"])
+        contact.name = sent["name"]
+    if "title" in sent:
+        contact.title = sent["title"]
+    if "lead_id" in sent:
+        contact.lead_id = sent["lead_id"]
+    if "emails" in sent:
+        contact.emails = _emails(sent["emails"])
+    if "phones" in sent:
+        contact.phones = _phones(call, sent["phones"])
+    if "urls" in sent:
+        contact.urls = _urls(sent["urls"])
+    contact.updated_by = call.user.id
+    contact.date_updated = timestamp()
+    body = render_contact(contact)
+    if call.faults.on("put-answers-only-changes"):
+        body = {key: value for key, value in body.items() if key == "id" or key in sent}
+    return Reply(200, body)
+
+
+def delete_contact(call: Call) -> Reply:
+    contact_id = call.path["id"]
+    if call.faults.on("contact-second-delete-succeeds") and call.store.find_deleted(
+        Contact, contact_id, call.org_id
+    ):
+        return Reply(200, {})
+    contact = _visible(call, contact_id)
+    call.store.bury(call.store.contacts, contact.id)
+    if call.faults.on("contact-delete-returns-204"):
+        return Reply(204)
+    if call.faults.on("contact-delete-returns-contact"):
+        return Reply(200, render_contact(contact))
+    return Reply(200, {})
+
+
+def list_contacts(call: Call) -> Reply:
+    store = call.store
+    contacts = store.of_organization(store.contacts, call.org_id)
+    if call.faults.on("contact-listed-after-delete"):
+        contacts += store.deleted_of_organization(Contact, call.org_id, by_cascade=False)
+    if call.faults.on("lead-delete-contacts-still-listed"):
+        contacts += store.deleted_of_organization(Contact, call.org_id, by_cascade=True)
+    lead_id = call.query.get("lead_id")
+    if lead_id is not None and not call.faults.on("contact-lead-filter-ignored"):
+        contacts = [c for c in contacts if c.lead_id == lead_id]
+    contacts.sort(key=lambda c: c.date_created)
+    return Reply(200, page(contacts, call.query, call.faults, render_contact))
+
+
+OPERATIONS = (
+    Operation("listContacts", list_contacts),
+    Operation("createContact", create_contact),
+    Operation("getContact", get_contact),
+    Operation("updateContact", update_contact),
+    Operation("deleteContact", delete_contact),
+)

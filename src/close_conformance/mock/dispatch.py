@@ -1,0 +1,113 @@
+"""From an HTTP request on a spec path to a handler's `Reply`, and back to an HTTP response.
+
+The order is fixed and every step can only end in a documented answer:
+method (405 with Allow) -> credentials (401) -> rate limit (429) -> path ids (404) -> query (400)
+-> body: media type (415), size (413), JSON (400), schema (400), references (400) -> handler.
+Path ids that cannot exist answer 404 like any missing object; a malformed query is a 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from close_conformance.mock.auth import authenticate
+from close_conformance.mock.errors import ApiError, method_not_allowed, not_found, render
+from close_conformance.mock.faults import FaultSet
+from close_conformance.mock.fields import select_fields
+from close_conformance.mock.operations import Call, Operation, Reply
+from close_conformance.mock.payload import read_json
+from close_conformance.mock.ratelimit import RateLimiter
+from close_conformance.mock.readings import Readings
+from close_conformance.mock.references import check_references
+from close_conformance.mock.store import Store
+from close_conformance.mock.validation import SpecValidators
+
+__all__ = ["MockState", "PathEndpoint"]
+
+
+@dataclass(frozen=True, slots=True)
+class MockState:
+    """Everything one app instance owns; reached from a request as `request.app.state.mock`."""
+
+    store: Store
+    faults: FaultSet
+    readings: Readings
+    validators: SpecValidators
+    limiter: RateLimiter | None
+
+
+def render_error(state: MockState, error: ApiError) -> Response:
+    return render(error, faults=state.faults, validation_shape=state.readings("error-shape-400"))
+
+
+class PathEndpoint:
+    """The ASGI endpoint of one spec path; it dispatches on the method itself so a 405 can name the others."""
+
+    def __init__(self, operations: Mapping[str, Operation]) -> None:
+        self.operations = dict(operations)
+        self.allowed = sorted(self.operations)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        state: MockState = request.app.state.mock
+        headers: dict[str, str] = {}
+        try:
+            response = await self._answer(state, request, headers)
+        except ApiError as error:
+            error.headers = {**headers, **error.headers}
+            response = render_error(state, error)
+        await response(scope, receive, send)
+
+    async def _answer(self, state: MockState, request: Request, headers: dict[str, str]) -> Response:
+        operation = self.operations.get(request.method)
+        if operation is None:
+            if state.faults.on("method-not-allowed-as-404"):
+                raise not_found()
+            raise method_not_allowed(self.allowed)
+        operation_id = operation.operation_id
+        me = authenticate(request.headers.get("authorization"), state.store, state.faults)
+        if state.limiter is not None:
+            headers.update(state.limiter.hit(me.credential, state.faults))
+        validators = state.validators
+        if not validators.path_matches(operation_id, request.path_params):
+            raise not_found()
+        shape = validators.operations[operation_id]
+        query = validators.query(operation_id, request.query_params)
+        body: Any = {}
+        if shape.body_pointer is not None:
+            body = await read_json(request, state.faults)
+            validators.body(operation_id, body)
+        with state.store.transaction():
+            if body:
+                check_references(
+                    validators,
+                    operation_id,
+                    body,
+                    lambda kind, value: state.store.exists(kind, value, me.organization.id),
+                    status=state.readings.status("unknown-reference"),
+                    own=operation.own_references,
+                )
+            call = Call(
+                me=me,
+                store=state.store,
+                faults=state.faults,
+                readings=state.readings,
+                path=request.path_params,
+                query=query,
+                body=body,
+            )
+            reply = operation.handler(call)
+        fields = request.query_params.get("_fields") if shape.takes_fields else None
+        return _response(reply, fields, state.faults, headers)
+
+
+def _response(reply: Reply, fields: str | None, faults: FaultSet, headers: dict[str, str]) -> Response:
+    if reply.body is None:
+        return Response(status_code=reply.status, headers=headers)
+    return JSONResponse(select_fields(reply.body, fields, faults), status_code=reply.status, headers=headers)

@@ -1,0 +1,329 @@
+"""`/activity/email/` and `/activity/email/{id}/` (facts 2; rules email.*).
+
+The sender rule (changelog 2025-12-17): `sender` is required for inbox, scheduled, outbox and
+error; a draft may omit it; a sent email without one gets the address of the email's user, or of
+the API key's owner. Only drafts can be modified: a draft may move to scheduled or outbox (with a
+sender, from the request or already stored), and a scheduled or outbox email may move back to
+draft, which cancels it. A scheduled email needs `date_scheduled`; `send_in` must be below 60.
+Nothing is ever sent: scheduled and outbox emails stay where they are.
+
+The per-status parts of the schema (`CreateEmailActivity.allOf`, `send_in`'s maximum) are
+enforced here rather than by the schema validator (validation.HANDLER_OWNED), so their faults can
+bend them one status at a time.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from close_conformance.mock.errors import ValidationFailed, not_found, refusal
+from close_conformance.mock.formats import parse_date_or_date_time
+from close_conformance.mock.ids import timestamp
+from close_conformance.mock.operations import Call, Operation, Reply
+from close_conformance.mock.pagination import page
+from close_conformance.mock.store import Email
+
+__all__ = ["OPERATIONS", "render_email"]
+
+SENDER_REQUIRED = ("inbox", "scheduled", "outbox", "error")
+SENDABLE = ("scheduled", "outbox")
+SEND_IN_LIMIT = 60
+# The docs' display-name form, `"John Smith" <john@example.com>` (discrepancy `sender-format`).
+_NAMED_SENDER = re.compile(r'^".*" <.*>$', re.DOTALL)
+
+# Fields a request may set, as stored on the record (timestamps are normalised first).
+_PLAIN_FIELDS = (
+    "contact_id",
+    "user_id",
+    "sender",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "body_text",
+    "body_html",
+    "template_id",
+    "in_reply_to_id",
+    "attachments",
+    "followup_sequence_id",
+    "followup_sequence_delay",
+    "followup_sequence_add_cc_bcc",
+    "email_account_id",
+)
+_TIMESTAMP_FIELDS = ("followup_date", "activity_at", "date_scheduled")
+_DATE_FILTERS = {
+    "date_created__gte": operator.ge,
+    "date_created__gt": operator.gt,
+    "date_created__lte": operator.le,
+    "date_created__lt": operator.lt,
+}
+
+
+def _normalised(field: str, value: str | None) -> str | None:
+    """A request timestamp in the response's form (microseconds, +00:00), however it was spelled."""
+    if value is None:
+        return None
+    try:
+        return timestamp(parse_date_or_date_time(value))
+    except OverflowError:
+        # 9999-12-31T23:59:59-23:59 is valid RFC 3339 but past year 9999 in UTC.
+        raise ValidationFailed({field: "Date is out of range."}) from None
+
+
+def render_email(email: Email) -> dict[str, Any]:
+    return {
+        "_type": "Email",
+        "id": email.id,
+        "organization_id": email.organization_id,
+        "lead_id": email.lead_id,
+        "contact_id": email.contact_id,
+        "user_id": email.user_id,
+        "created_by": email.created_by,
+        "updated_by": email.updated_by,
+        "direction": "incoming" if email.status == "inbox" else "outgoing",
+        "status": email.status,
+        "sender": email.sender,
+        "to": list(email.to),
+        "cc": list(email.cc),
+        "bcc": list(email.bcc),
+        "subject": email.subject,
+        "body_text": email.body_text,
+        "body_html": email.body_html,
+        "attachments": [dict(a) for a in email.attachments],
+        "date_created": email.date_created,
+        "date_updated": email.date_updated,
+        "date_scheduled": email.date_scheduled,
+        "date_sent": email.date_sent,
+        "activity_at": email.activity_at,
+        "followup_date": email.followup_date,
+        "thread_id": email.thread_id,
+        "in_reply_to_id": email.in_reply_to_id,
+        "message_ids": [],
+        "references": [],
+        "has_reply": False,
+        "need_smtp_credentials": False,
+        "send_as_id": None,
+        "template_id": email.template_id,
+        "followup_sequence_id": email.followup_sequence_id,
+        "followup_sequence_delay": email.followup_sequence_delay,
+        "followup_sequence_add_cc_bcc": email.followup_sequence_add_cc_bcc,
+        "email_account_id": email.email_account_id,
+        "bulk_email_action_id": None,
+        "opens": [],
+        "opens_summary": None,
+        "users": [],
+    }
+
+
+# ---------------------------------------------------------------- rule checks
+
+
+def _require_sender(status: str) -> ValidationFailed:
+    return ValidationFailed({"sender": f"This field is required for {status} emails."})
+
+
+def _check_sender_form(call: Call, fault: str) -> None:
+    sender = call.body.get("sender")
+    if call.faults.on(fault) and isinstance(sender, str) and _NAMED_SENDER.match(sender):
+        raise ValidationFailed({"sender": "Enter a valid email address."})
+
+
+def _check_send_in(call: Call) -> None:
+    send_in = call.body.get("send_in")
+    if send_in is not None and send_in >= SEND_IN_LIMIT and not call.faults.on("send-in-unbounded"):
+        status = call.readings.status("email-scheduling-fields")
+        raise refusal(status, "send_in", f"Ensure this value is less than {SEND_IN_LIMIT}.")
+
+
+def _check_date_scheduled(call: Call, date_scheduled: str | None) -> None:
+    if date_scheduled is None and not call.faults.on("scheduled-without-date-accepted"):
+        status = call.readings.status("email-scheduling-fields")
+        raise refusal(status, "date_scheduled", "This field is required for scheduled emails.")
+
+
+def _check_contact_of_lead(call: Call, contact_id: str | None, lead_id: str) -> None:
+    """Discrepancy `email-contact-of-lead`: an email's contact is one of its lead's contacts."""
+    reading = call.readings("email-contact-of-lead")
+    if contact_id is None or reading == "accepted":
+        return
+    contact = call.store.find(call.store.contacts, contact_id, call.org_id)
+    if contact is not None and contact.lead_id != lead_id:
+        raise refusal(int(reading), "contact_id", "This contact is not one of the email's lead.")
+
+
+def _apply(email: Email, body: Mapping[str, Any]) -> None:
+    # Timestamps first: one out of range refuses the request before anything has changed.
+    stamps = {name: _normalised(name, body[name]) for name in _TIMESTAMP_FIELDS if name in body}
+    for name in _PLAIN_FIELDS:
+        if name in body:
+            setattr(email, name, body[name])
+    for name, value in stamps.items():
+        setattr(email, name, value)
+
+
+def _schedule(call: Call, email: Email) -> None:
+    """The send time of a scheduled or outbox email; the mock never sends it."""
+    send_in = call.body.get("send_in")
+    if email.status == "scheduled" and call.faults.on("date-scheduled-dropped"):
+        email.date_scheduled = None
+    elif email.status == "outbox" and send_in:
+        # send_in delays an outbox email so it can still be cancelled (docs, create an email).
+        try:
+            email.date_scheduled = timestamp(datetime.now(UTC) + timedelta(seconds=send_in))
+        except OverflowError:  # only reachable with send-in-unbounded, which must not crash
+            email.date_scheduled = None
+
+
+# ---------------------------------------------------------------- operations
+
+
+def create_email(call: Call) -> Reply:
+    body = call.body
+    status: str = body["status"]
+    _check_sender_form(call, "sender-display-name-rejected")
+    sender = body.get("sender")
+    if sender is None:
+        if status in SENDER_REQUIRED and not call.faults.on(f"sender-optional-for-{status}"):
+            raise _require_sender(status)
+        if status == "draft" and call.faults.on("sender-required-for-draft"):
+            raise _require_sender(status)
+    if status == "scheduled":
+        _check_date_scheduled(call, body.get("date_scheduled"))
+    _check_send_in(call)
+    _check_contact_of_lead(call, body.get("contact_id"), body["lead_id"])
+
+    now = timestamp()
+    email_id = call.store.ids.object_id("acti")
+    user_id = body.get("user_id") or call.user.id
+    in_reply_to = call.store.find(call.store.emails, body.get("in_reply_to_id") or "", call.org_id)
+    email = Email(
+        id=email_id,
+        organization_id=call.org_id,
+        lead_id=body["lead_id"],
+        status=status,
+        user_id=user_id,
+        created_by=body.get("created_by") or call.user.id,
+        updated_by=call.user.id,
+        date_created=_normalised("date_created", body.get("date_created")) or now,
+        date_updated=now,
+        thread_id=in_reply_to.thread_id if in_reply_to else email_id,
+    )
+    _apply(email, body)
+    email.user_id = user_id
+    if email.activity_at is None:
+        email.activity_at = email.date_created
+    if status == "sent" and email.sender is None and not call.faults.on("sent-sender-not-defaulted"):
+        # "the email address of the user associated with the email or the owner of the API key"
+        owner = call.user if call.faults.on("sent-sender-ignores-email-user") else call.store.users[user_id]
+        email.sender = owner.email
+    if status in ("sent", "inbox"):
+        email.date_sent = email.activity_at
+    _schedule(call, email)
+    return Reply(200, render_email(call.store.add_email(email)))
+
+
+def _find(call: Call, *, stale_fault: str | None = None) -> Email:
+    email = call.store.find(call.store.emails, call.path["id"], call.org_id)
+    if email is None and stale_fault and call.faults.on(stale_fault):
+        email = call.store.find_deleted(Email, call.path["id"], call.org_id)
+    if email is None:
+        raise not_found()
+    return email
+
+
+def _check_editable(call: Call, email: Email) -> None:
+    """Only drafts can be modified; a scheduled or outbox email may be cancelled back to draft."""
+    if email.status == "draft":
+        return
+    cancelling = email.status in SENDABLE and call.body.get("status") == "draft"
+    if cancelling and not call.faults.on(f"{email.status}-cannot-cancel"):
+        return
+    if email.status in ("sent", "inbox", "error") and call.faults.on("non-draft-editable"):
+        return
+    if email.status == "scheduled" and call.faults.on("scheduled-editable"):
+        return
+    status = call.readings.status("email-non-draft-edit-status")
+    raise refusal(status, "status", f"Only drafts can be modified; this email is {email.status}.")
+
+
+def _check_draft_transition(call: Call, email: Email, target: str) -> None:
+    """A draft leaves draft for scheduled or outbox only, and only with a sender."""
+    if target in SENDABLE:
+        if call.faults.on(f"draft-to-{target}-refused"):
+            raise ValidationFailed({"status": f"A draft cannot move to {target}."})
+        sender = call.body.get("sender", email.sender)
+        if sender is None and not call.faults.on(f"draft-{target}-without-sender"):
+            raise _require_sender(target)
+        if target == "scheduled":
+            _check_date_scheduled(call, call.body.get("date_scheduled", email.date_scheduled))
+        return
+    reading = call.readings("email-draft-other-transitions")
+    if reading == "accepted" or (target == "sent" and call.faults.on("draft-to-sent-allowed")):
+        return
+    raise refusal(int(reading), "status", f"A draft can move to scheduled or outbox, not to {target}.")
+
+
+def update_email(call: Call) -> Reply:
+    email = _find(call)
+    _check_editable(call, email)
+    target: str = call.body.get("status", email.status)
+    if email.status == "draft" and target != "draft":
+        _check_draft_transition(call, email, target)
+    _check_sender_form(call, "sender-display-name-rejected-on-update")
+    _check_send_in(call)
+    _check_contact_of_lead(call, call.body.get("contact_id"), email.lead_id)
+    cancelled = email.status in SENDABLE and target == "draft"
+    _apply(email, call.body)
+    email.status = target
+    if cancelled and "date_scheduled" not in call.body:
+        # A cancelled email is a draft again; it is rescheduled only by a new date_scheduled.
+        email.date_scheduled = None
+    _schedule(call, email)
+    email.updated_by = call.user.id
+    email.date_updated = timestamp()
+    return Reply(200, render_email(email))
+
+
+def get_email(call: Call) -> Reply:
+    return Reply(200, render_email(_find(call, stale_fault="email-still-readable-after-delete")))
+
+
+def delete_email(call: Call) -> Reply:
+    email = _find(call)
+    call.store.bury(call.store.emails, email.id)
+    if call.faults.on("email-delete-returns-204"):
+        return Reply(204)
+    return Reply(200, {})
+
+
+def _matches(email: Email, query: Mapping[str, Any]) -> bool:
+    for name in ("lead_id", "contact_id", "user_id"):
+        if name in query and getattr(email, name) != query[name]:
+            return False
+    if "id__in" in query and email.id not in query["id__in"].split(","):
+        return False
+    created = parse_date_or_date_time(email.date_created)
+    return all(
+        compare(created, parse_date_or_date_time(query[name]))
+        for name, compare in _DATE_FILTERS.items()
+        if name in query
+    )
+
+
+def list_emails(call: Call) -> Reply:
+    scope = None if call.faults.on("tenant-leak-email-list") else call.org_id
+    emails = [e for e in call.store.of_organization(call.store.emails, scope) if _matches(e, call.query)]
+    return Reply(200, page(emails, call.query, call.faults, render_email))
+
+
+OPERATIONS = (
+    Operation("listEmails", list_emails),
+    Operation("createEmail", create_email),
+    Operation("getEmail", get_email),
+    Operation("updateEmail", update_email),
+    Operation("deleteEmail", delete_email),
+)

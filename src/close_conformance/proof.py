@@ -1,0 +1,169 @@
+"""Prove the suite's power: run it against the reference mock with each planted fault switched on,
+and show that it fails, and fails in a test that guards the fault's rule.
+
+A fault caught only by an unrelated test is not proof, so each run selects the tests carrying the
+fault's rule (`--rule`), stops at the first failure (`-x`), uses the quick profile and a fixed
+seed (which turns Hypothesis' example database off: a stored failure must not decide what counts
+as caught). Every fault runs in a process of its own, forked from one that has already imported
+pytest, schemathesis and the plugin, so the import cost is paid once.
+
+`python -m close_conformance.proof` prints the table; the self-test asserts on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FaultResult", "guarding_tests", "main", "prove", "run_pytest"]
+
+# Tests that build every operation (schemathesis' coverage phase is computed at collection):
+# used for a fault only when no narrower test guards its rule.
+BROAD_TESTS = ("test_operations.py", "test_links.py")
+SUITE = "tests/conformance"
+
+
+@dataclass
+class FaultResult:
+    fault: str
+    rule: str
+    caught: bool
+    exit_code: int
+    by: list[str] = field(default_factory=list)
+    """Failing tests that guard the fault's rule."""
+    elsewhere: list[str] = field(default_factory=list)
+    """Failing tests that do not guard it (not proof)."""
+    requests: int = 0
+    seconds: float = 0.0
+    selected: int = 0
+
+
+def run_pytest(args: Sequence[str], *, root: Path) -> dict[str, Any]:
+    """One pytest session in this process; its --close-results, output swallowed."""
+    import pytest
+
+    with tempfile.TemporaryDirectory() as scratch:
+        results = Path(scratch) / "results.json"
+        state = Path(scratch) / "state"
+        argv = [
+            *args,
+            *("-p", "no:cacheprovider", "-q", "--close-results", str(results), "--close-state-dir", str(state)),
+            # The warm parent imported the plugin before this session could rewrite its asserts.
+            *("-W", "ignore::pytest.PytestAssertRewriteWarning"),
+        ]
+        previous = Path.cwd()
+        os.chdir(root)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                code = int(pytest.main(argv))
+        finally:
+            os.chdir(previous)
+        data: dict[str, Any] = json.loads(results.read_text()) if results.exists() else {}
+    data["exit_code"] = code
+    return data
+
+
+def _forked(args: Sequence[str], root: str) -> dict[str, Any]:
+    return run_pytest(args, root=Path(root))
+
+
+def _timed(args: Sequence[str], root: str) -> tuple[dict[str, Any], float]:
+    began = time.monotonic()
+    data = run_pytest(args, root=Path(root))
+    return data, time.monotonic() - began
+
+
+def guarding_tests(collected: Iterable[dict[str, Any]], rule: str) -> list[str]:
+    """Node ids of the tests carrying `rule`, the narrow ones when there are any."""
+    guarding = [t["nodeid"] for t in collected if rule in t["rules"]]
+    narrow = [n for n in guarding if not n.split("::")[0].endswith(BROAD_TESTS)]
+    return narrow or guarding
+
+
+def _verdict(fault: str, rule: str, data: dict[str, Any], seconds: float, selected: int) -> FaultResult:
+    failed = [t for t in data.get("tests", []) if t["outcome"] == "failed" and t.get("kind") == "rule"]
+    by = [t["nodeid"] for t in failed if rule in t["rules"]]
+    return FaultResult(
+        fault=fault,
+        rule=rule,
+        caught=data["exit_code"] == 1 and bool(by),
+        exit_code=data["exit_code"],
+        by=by,
+        elsewhere=[t["nodeid"] for t in failed if rule not in t["rules"]],
+        requests=int(data.get("requests_sent", 0)),
+        seconds=round(seconds, 2),
+        selected=selected,
+    )
+
+
+def prove(
+    faults: dict[str, str], *, root: Path, seed: int = 1, profile: str = "quick", workers: int = 2
+) -> tuple[list[FaultResult], dict[str, Any]]:
+    """Run the suite per fault (name -> rule). Returns the results and the clean run's."""
+    context = multiprocessing.get_context("fork")
+    # One task per process: every fault starts from the same warm, pristine fork.
+    with context.Pool(processes=workers, maxtasksperchild=1) as pool:
+        collected = pool.apply(_forked, ([SUITE, "--collect-only"], str(root)))["collected"]
+        selections = {name: guarding_tests(collected, rule) for name, rule in faults.items()}
+        common = ["--hypothesis-profile", profile, "--seed", str(seed)]
+        clean_selection = sorted({n for s in selections.values() for n in s})
+        clean = pool.apply_async(_forked, ([*clean_selection, *common], str(root)))
+        pending = []
+        for name, rule in faults.items():
+            args = [*selections[name], *common, "-x", "--rule", rule, "--mock-fault", name]
+            pending.append((name, pool.apply_async(_timed, (args, str(root)))))
+        results = []
+        for name, future in pending:
+            data, seconds = future.get()
+            results.append(_verdict(name, faults[name], data, seconds, len(selections[name])))
+        return results, clean.get()
+
+
+def _table(results: list[FaultResult]) -> str:
+    lines = [f"{'fault':42} {'rule':38} {'caught':6} {'requests':>8} {'seconds':>7}  by"]
+    for r in results:
+        by = r.by[0].split("/")[-1] if r.by else (f"not caught (exit {r.exit_code})" + (f"; only by {r.elsewhere[0]}" if r.elsewhere else ""))
+        lines.append(f"{r.fault:42} {r.rule:38} {'yes' if r.caught else 'NO':6} {r.requests:>8} {r.seconds:>7.1f}  {by}")
+    caught = sum(r.caught for r in results)
+    lines.append(f"{caught}/{len(results)} faults caught")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from close_conformance.mock.faults import FAULTS
+
+    parser = argparse.ArgumentParser(prog="python -m close_conformance.proof", description=__doc__.split("\n\n")[0])
+    parser.add_argument("faults", nargs="*", help="fault names (default: the whole catalogue)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", default="quick")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    chosen = {name: FAULTS[name].rule for name in (args.faults or FAULTS)}
+    import pytest  # noqa: F401 - imported before forking, so every fault's process starts warm
+    import schemathesis  # noqa: F401
+
+    import close_conformance.plugin  # noqa: F401
+
+    began = time.monotonic()
+    results, clean = prove(chosen, root=Path.cwd(), seed=args.seed, profile=args.profile, workers=args.workers)
+    print(_table(results))
+    print(f"clean mock, same selections: exit {clean['exit_code']}; total {time.monotonic() - began:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps({"faults": [asdict(r) for r in results], "clean_exit": clean["exit_code"]}, indent=1))
+    return 0 if all(r.caught for r in results) and clean["exit_code"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
