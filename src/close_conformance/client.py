@@ -61,16 +61,16 @@ class CloseClient:
         if json is not None:
             kwargs["json"] = json
         response = self.http.request(method, path, **kwargs)
-        self._note(method, path, response)
+        self._note(method, path, response, json)
         return response
 
-    def _note(self, method: str, path: str, response: httpx.Response) -> None:
+    def _note(self, method: str, path: str, response: httpx.Response, request: Any) -> None:
         try:
             body = response.json() if response.content else None
         except ValueError:
             return
         if method == "POST" and response.is_success and isinstance(body, dict):
-            record_created(self.ledger, path, body, self.role)
+            record_created(self.ledger, path, body, self.role, request=request)
         if method == "DELETE" and response.is_success and path.count("/") >= 3:
             self.ledger.forget(path.strip("/").split("/")[-1])
         self.ledger.observe(body)
@@ -81,15 +81,22 @@ class CloseClient:
         return response.is_success or response.status_code == 404
 
 
-def record_created(ledger: Ledger, path: str, body: dict[str, Any], role: str) -> None:
+def record_created(ledger: Ledger, path: str, body: dict[str, Any], role: str, request: Any = None) -> None:
     """Write what a successful POST created to the ledger (shared with the generated tests)."""
+    lead = body.get("lead_id")
+    if (
+        path.startswith("/contact/")
+        and isinstance(lead, str)
+        and not (isinstance(request, dict) and request.get("lead_id"))
+    ):
+        ledger.record(lead, role)  # a contact without lead_id gets a new lead (changelog 2025-02-14)
     if path.startswith("/send_as/"):
         for association in body.get("data", [body]) if path.startswith("/send_as/bulk") else [body]:
             ledger.record_association(association, role)
         return
     created = body.get("id")
     if isinstance(created, str):
-        ledger.record(created, role, parent=body.get("lead_id"))
+        ledger.record(created, role, parent=lead)
     for contact in body.get("contacts", []) if path.startswith("/lead/") else []:
         if isinstance(contact, dict) and isinstance(contact.get("id"), str):
             ledger.record(contact["id"], role, parent=created)

@@ -259,7 +259,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     if _tally is not None:
-        _tally.collected = [{"nodeid": item.nodeid, "rules": sorted(_rules_of(item))} for item in session.items]
+        _tally.collected = [
+            {"nodeid": item.nodeid, "rules": sorted(_rules_of(item))} for item in session.items
+        ]
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

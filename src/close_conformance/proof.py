@@ -58,7 +58,15 @@ def run_pytest(args: Sequence[str], *, root: Path) -> dict[str, Any]:
         state = Path(scratch) / "state"
         argv = [
             *args,
-            *("-p", "no:cacheprovider", "-q", "--close-results", str(results), "--close-state-dir", str(state)),
+            *(
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "--close-results",
+                str(results),
+                "--close-state-dir",
+                str(state),
+            ),
             # The warm parent imported the plugin before this session could rewrite its asserts.
             *("-W", "ignore::pytest.PytestAssertRewriteWarning"),
         ]
@@ -133,8 +141,14 @@ def prove(
 def _table(results: list[FaultResult]) -> str:
     lines = [f"{'fault':42} {'rule':38} {'caught':6} {'requests':>8} {'seconds':>7}  by"]
     for r in results:
-        by = r.by[0].split("/")[-1] if r.by else (f"not caught (exit {r.exit_code})" + (f"; only by {r.elsewhere[0]}" if r.elsewhere else ""))
-        lines.append(f"{r.fault:42} {r.rule:38} {'yes' if r.caught else 'NO':6} {r.requests:>8} {r.seconds:>7.1f}  {by}")
+        by = (
+            r.by[0].split("/")[-1]
+            if r.by
+            else (f"not caught (exit {r.exit_code})" + (f"; only by {r.elsewhere[0]}" if r.elsewhere else ""))
+        )
+        lines.append(
+            f"{r.fault:42} {r.rule:38} {'yes' if r.caught else 'NO':6} {r.requests:>8} {r.seconds:>7.1f}  {by}"
+        )
     caught = sum(r.caught for r in results)
     lines.append(f"{caught}/{len(results)} faults caught")
     return "\n".join(lines)
@@ -143,7 +157,9 @@ def _table(results: list[FaultResult]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from close_conformance.mock.faults import FAULTS
 
-    parser = argparse.ArgumentParser(prog="python -m close_conformance.proof", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m close_conformance.proof", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("faults", nargs="*", help="fault names (default: the whole catalogue)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", default="quick")
@@ -157,11 +173,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     import close_conformance.plugin  # noqa: F401
 
     began = time.monotonic()
-    results, clean = prove(chosen, root=Path.cwd(), seed=args.seed, profile=args.profile, workers=args.workers)
+    results, clean = prove(
+        chosen, root=Path.cwd(), seed=args.seed, profile=args.profile, workers=args.workers
+    )
     print(_table(results))
     print(f"clean mock, same selections: exit {clean['exit_code']}; total {time.monotonic() - began:.0f} s")
     if args.json:
-        args.json.write_text(json.dumps({"faults": [asdict(r) for r in results], "clean_exit": clean["exit_code"]}, indent=1))
+        args.json.write_text(
+            json.dumps({"faults": [asdict(r) for r in results], "clean_exit": clean["exit_code"]}, indent=1)
+        )
     return 0 if all(r.caught for r in results) and clean["exit_code"] == 0 else 1
 
 

@@ -1,0 +1,413 @@
+"""HTTP-level rules: 405 with `Allow`, 415 for bodies that are not JSON, the shape of 400s, no 5xx
+whatever is sent, and the headers of a 429 (facts 5.2, 5.3, 5.7)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from hypothesis import given, reject
+from hypothesis import strategies as st
+
+from close_conformance import runtime
+from close_conformance.checks import NO_JSON, Exchange, Viewpoint, check_exchange, ratelimit_conformance
+from close_conformance.client import CloseClient, SendRefused, record_created
+from close_conformance.contract import HTTP_METHODS
+from close_conformance.ledger import GuardRefused
+from close_conformance.target import TIMEOUT, Identity, Role, Target
+
+Api = Callable[[Role], CloseClient]
+CONTRACT = runtime.current().contract
+PATHS: Mapping[str, Any] = CONTRACT.spec["paths"]
+PROBE = "ConformanceProbe000000"
+"""22 base62 characters: with a prefix, an id that is valid and names nothing."""
+
+
+def _said(response: httpx.Response) -> str:
+    request = response.request
+    query = f"?{request.url.query.decode()}" if request.url.query else ""
+    return f"{request.method} {request.url.path}{query} -> {response.status_code} {response.text[:300]!r}"
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return NO_JSON
+
+
+def _methods(path: str) -> set[str]:
+    return {m.upper() for m in HTTP_METHODS if m in PATHS[path]}
+
+
+def _probe_path(path: str) -> str:
+    """The path with its `{id}` filled by a valid id that names nothing."""
+    for parameter in PATHS[path].get("parameters", []):
+        ref = str(parameter["schema"]["$ref"]).rsplit("/", 1)[-1]
+        prefix = str(CONTRACT.spec["components"]["schemas"][ref]["pattern"]).split("_", 1)[0].lstrip("^")
+        path = path.replace("{" + parameter["name"] + "}", f"{prefix}_{PROBE}")
+    return path
+
+
+def _error_shape(body: Any) -> str | None:
+    """Which of the register's 400 shapes a body has (`error-shape-400`), if any."""
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("errors"), list) and isinstance(body.get("field-errors"), dict):
+        return "validation"
+    if isinstance(body.get("error"), str) and body["error"]:
+        return "error"
+    return None
+
+
+@dataclass(frozen=True)
+class Own:
+    """Objects of mine the write probes aim at."""
+
+    lead_id: str
+    contact_id: str
+    email_id: str
+
+
+@pytest.fixture(scope="module")
+def own(api: Api) -> Own:
+    client = api("me")
+    lead = client.post("/lead/", {"name": "close-conformance http probes"})
+    assert lead.status_code == 200, f"[setup] {_said(lead)}"
+    lead_id = lead.json()["id"]
+    contact = client.post("/contact/", {"lead_id": lead_id, "name": "Http Probe"})
+    assert contact.status_code == 200, f"[setup] {_said(contact)}"
+    email = client.post("/activity/email/", {"lead_id": lead_id, "status": "draft", "subject": "http probe"})
+    assert email.status_code == 200, f"[setup] {_said(email)}"
+    return Own(lead_id, contact.json()["id"], email.json()["id"])
+
+
+def _send_raw(
+    client: CloseClient, method: str, path: str, *, content: bytes, content_type: str, payload: Any = None
+) -> httpx.Response:
+    """A body that is not what `post`/`put` would send, through the identity's guarded, recorded
+    client: the ledger's guard first, and whatever a wrongly accepting server creates is recorded."""
+    client.ledger.guard(method, path, payload, actor=client.user_id)
+    response = client.http.request(method, path, content=content, headers={"Content-Type": content_type})
+    body = _json(response)
+    if method == "POST" and response.is_success and isinstance(body, dict):
+        record_created(client.ledger, path, body, client.role)
+        if path == "/contact/" and isinstance(body.get("lead_id"), str):
+            client.ledger.record(body["lead_id"], client.role)
+    client.ledger.observe(body if body is not NO_JSON else None)
+    return response
+
+
+# --------------------------------------------------------------------------- http.method-not-allowed
+_EXTRA = [
+    ("DELETE", "/me/"),
+    ("POST", "/me/"),
+    ("PUT", "/send_as/bulk/"),
+    ("GET", "/send_as/bulk/"),
+    ("POST", "/contact/{id}/"),
+    ("POST", "/activity/email/{id}/"),
+    ("POST", "/send_as/{id}/"),
+]
+PROBES = [("PATCH", path) for path in PATHS if "PATCH" not in _methods(path)] + [
+    (method, path) for method, path in _EXTRA if method not in _methods(path)
+]
+"""Methods Close documents nowhere for the path: PATCH everywhere (every PUT is a PATCH), and a
+few writes on read-only or id paths. Ids name nothing, so even a wrong answer changes nothing."""
+
+
+@pytest.fixture(scope="module")
+def as_me(target: Target, me: Identity) -> httpx.Client:
+    """A raw client acting as me (429-aware)."""
+    return target.client("me")
+
+
+@pytest.mark.rule("http.method-not-allowed", "errors.shape")
+@pytest.mark.parametrize(("method", "path"), PROBES, ids=[f"{m} {p}" for m, p in PROBES])
+def test_unsupported_method_gets_405_with_allow(as_me: httpx.Client, method: str, path: str) -> None:
+    response = as_me.request(method, _probe_path(path), json={} if method != "GET" else None)
+    assert response.status_code == 405, f"[http.method-not-allowed] expected 405, got {_said(response)}"
+    allow = response.headers.get("Allow")
+    assert allow is not None, f"[http.method-not-allowed] a 405 without an Allow header: {_said(response)}"
+    # HEAD and OPTIONS come with every HTTP server; the rule is about the API's own methods.
+    listed = {m.strip().upper() for m in allow.split(",") if m.strip()} - {"HEAD", "OPTIONS"}
+    assert listed == _methods(path), (
+        f"[http.method-not-allowed] Allow: {allow!r} for {path}, the spec has {sorted(_methods(path))}"
+    )
+    assert _error_shape(_json(response)) == "error", (
+        f"[errors.shape] a 405 carries {{'error'}}: {_said(response)}"
+    )
+
+
+# --------------------------------------------------------------------------- http.unsupported-media-type
+WRITES = [
+    "createLead",
+    "createContact",
+    "updateContact",
+    "createEmail",
+    "updateEmail",
+    "createSendAs",
+    "bulkEditSendAs",
+]
+
+
+def _write(operation_id: str, own: Own, me: Identity) -> tuple[str, str, dict[str, Any]]:
+    """METHOD, path and a harmless JSON payload of one write operation, on my own objects."""
+    method, path = CONTRACT.operations[operation_id]
+    payloads: dict[str, tuple[str, dict[str, Any]]] = {
+        "createLead": (path, {"name": "close-conformance media type"}),
+        "createContact": (path, {"lead_id": own.lead_id, "name": "Media Type"}),
+        "updateContact": (f"/contact/{own.contact_id}/", {"title": "Media Type"}),
+        "createEmail": (path, {"lead_id": own.lead_id, "status": "draft", "subject": "media type"}),
+        "updateEmail": (f"/activity/email/{own.email_id}/", {"subject": "media type"}),
+        "createSendAs": (path, {"allowing_user_id": me.user_id, "allowed_user_id": me.user_id}),
+        "bulkEditSendAs": (path, {"allowed_user_ids": [], "disallowed_user_ids": []}),
+    }
+    concrete, payload = payloads[operation_id]
+    return method, concrete, payload
+
+
+ENCODINGS: dict[str, tuple[str, Callable[[dict[str, Any]], bytes]]] = {
+    "JSON sent as text/plain": ("text/plain", lambda payload: json.dumps(payload).encode()),
+    "form data": (
+        "application/x-www-form-urlencoded",
+        lambda payload: urlencode({k: v for k, v in payload.items() if not isinstance(v, list)}).encode(),
+    ),
+}
+
+
+@pytest.mark.rule("http.unsupported-media-type")
+@pytest.mark.parametrize("encoding", list(ENCODINGS))
+@pytest.mark.parametrize("operation_id", WRITES)
+def test_a_body_that_is_not_json_gets_415(
+    api: Api, own: Own, me: Identity, operation_id: str, encoding: str
+) -> None:
+    method, path, payload = _write(operation_id, own, me)
+    content_type, encode = ENCODINGS[encoding]
+    response = _send_raw(
+        api("me"), method, path, content=encode(payload), content_type=content_type, payload=payload
+    )
+    assert response.status_code == 415, (
+        f"[http.unsupported-media-type] {operation_id} with {encoding}: expected 415, got {_said(response)}"
+    )
+    assert _error_shape(_json(response)) == "error", (
+        f"[http.unsupported-media-type] a 415 carries {{'error': ...}}: {_said(response)}"
+    )
+
+
+# --------------------------------------------------------------------------- errors.shape
+MALFORMED = {
+    "truncated JSON": '{{"lead_id": "{lead}", "name": ',
+    "NaN": '{{"lead_id": "{lead}", "name": "NaN Probe", "score": NaN}}',
+    "Infinity": '{{"lead_id": "{lead}", "name": "Infinity Probe", "score": Infinity}}',
+    "-Infinity": '{{"lead_id": "{lead}", "name": "Infinity Probe", "score": -Infinity}}',
+    "trailing garbage": '{{"lead_id": "{lead}", "name": "Trailing Probe"}} and more',
+    "a list": '[{{"lead_id": "{lead}", "name": "List Probe"}}]',
+    "an empty body": "",
+}
+
+
+@pytest.mark.rule("errors.shape")
+@pytest.mark.parametrize("path", ["/lead/", "/contact/"])
+@pytest.mark.parametrize("kind", list(MALFORMED))
+def test_a_malformed_body_gets_400(
+    api: Api, own: Own, close_context: runtime.RunContext, kind: str, path: str
+) -> None:
+    content = MALFORMED[kind].format(lead=own.lead_id).encode()
+    response = _send_raw(api("me"), "POST", path, content=content, content_type="application/json")
+    assert response.status_code == 400, (
+        f"[errors.shape] POST {path} with {kind}: expected 400, got {_said(response)}"
+    )
+    shape = _error_shape(_json(response))
+    assert close_context.accepts("error-shape-400", shape), (
+        f"[errors.shape] a 400 for {kind} has the shape {shape}; the register accepts "
+        f"{close_context.accepted('error-shape-400')}: {_said(response)}"
+    )
+
+
+@pytest.mark.rule("errors.shape")
+def test_an_unknown_field_is_a_validation_error(
+    api: Api, own: Own, close_context: runtime.RunContext
+) -> None:
+    response = api("me").post("/contact/", {"lead_id": own.lead_id, "name": "Unknown Field", "nickname": "x"})
+    assert response.status_code == 400, (
+        f"[errors.shape] a contact with an unknown field: expected 400, got {_said(response)}"
+    )
+    shape = _error_shape(_json(response))
+    assert close_context.accepts("error-shape-400", shape), (
+        f"[errors.shape] a validation error has the shape {shape}; the register accepts "
+        f"{close_context.accepted('error-shape-400')}: {_said(response)}"
+    )
+
+
+# --------------------------------------------------------------------------- http.no-server-error
+def _documented(operation_id: str) -> set[int]:
+    method, path = CONTRACT.operations[operation_id]
+    return {int(code) for code in PATHS[path][method.lower()]["responses"]}
+
+
+def _check(operation_id: str, response: httpx.Response, me: Identity, body: Any = None) -> None:
+    """No 5xx, a documented status, and every rule that holds on any response (checks.py)."""
+    assert response.status_code < 500, f"[http.no-server-error] {operation_id}: {_said(response)}"
+    assert response.status_code in _documented(operation_id), (
+        f"[http.no-server-error] {operation_id} answered an undocumented status "
+        f"(documented {sorted(_documented(operation_id))}): {_said(response)}"
+    )
+    request = response.request
+    check_exchange(
+        Exchange(
+            operation_id=operation_id,
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+            query=dict(request.url.params),
+            request_body=body,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=_json(response),
+            raw=response.content,
+        ),
+        Viewpoint(me.user_id, me.email, me.organization_id),
+    )
+
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+)
+JSON_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _bodies(operation_id: str) -> st.SearchStrategy[Any]:
+    """Any JSON value, or an object with the operation's own keys holding any JSON values."""
+    method, path = CONTRACT.operations[operation_id]
+    schema = PATHS[path][method.lower()]["requestBody"]["content"]["application/json"]["schema"]
+    name = str(schema["$ref"]).rsplit("/", 1)[-1]
+    keys = sorted(CONTRACT.spec["components"]["schemas"][name].get("properties", {}))
+    return JSON_VALUES | st.fixed_dictionaries({}, optional=dict.fromkeys(keys, JSON_VALUES))
+
+
+@pytest.mark.rule("http.no-server-error", "errors.shape")
+@pytest.mark.parametrize("operation_id", WRITES)
+@given(data=st.data())
+def test_random_json_bodies_get_no_server_error(
+    api: Api, own: Own, me: Identity, operation_id: str, data: st.DataObject
+) -> None:
+    method, path, _ = _write(operation_id, own, me)
+    body = data.draw(_bodies(operation_id), label="body")
+    client = api("me")
+    try:
+        response = client.post(path, body) if method == "POST" else client.put(path, body)
+    except (GuardRefused, SendRefused):
+        reject()  # a write the run may not send here; nothing was sent
+    if method == "POST" and path == "/contact/" and response.is_success:
+        client.ledger.record(str(response.json().get("lead_id")), "me")
+    _check(operation_id, response, me, body)
+
+
+@pytest.mark.rule("http.no-server-error", "errors.shape")
+@pytest.mark.parametrize("operation_id", WRITES)
+@given(content=st.binary(max_size=200))
+def test_random_bytes_get_no_server_error(
+    api: Api, own: Own, me: Identity, operation_id: str, content: bytes
+) -> None:
+    method, path, _ = _write(operation_id, own, me)
+    try:
+        response = _send_raw(api("me"), method, path, content=content, content_type="application/json")
+    except GuardRefused:
+        reject()
+    _check(operation_id, response, me)
+
+
+READS = [o for o, (method, _) in CONTRACT.operations.items() if method == "GET"]
+
+
+def _read_path(operation_id: str, own: Own, me: Identity) -> str:
+    path = CONTRACT.operations[operation_id][1]
+    ids = {
+        "/user/": me.user_id,
+        "/lead/": own.lead_id,
+        "/contact/": own.contact_id,
+        "/activity/email/": own.email_id,
+    }
+    for prefix, object_id in ids.items():
+        if path == prefix + "{id}/":
+            return prefix + object_id + "/"
+    return _probe_path(path)
+
+
+def _queries(operation_id: str) -> st.SearchStrategy[dict[str, str]]:
+    method, path = CONTRACT.operations[operation_id]
+    names = [
+        p.get("name") or str(p.get("$ref", "")).rsplit("/", 1)[-1]
+        for p in PATHS[path][method.lower()].get("parameters", [])
+    ]
+    documented = [str(CONTRACT.spec["components"]["parameters"].get(n, {}).get("name", n)) for n in names]
+    keys = (
+        st.sampled_from(documented) | st.text(min_size=1, max_size=12) if documented else st.text(min_size=1)
+    )
+    return st.dictionaries(keys, st.text(max_size=40), max_size=4)
+
+
+@pytest.mark.rule("http.no-server-error", "errors.shape")
+@pytest.mark.parametrize("operation_id", READS)
+@given(data=st.data())
+def test_random_queries_get_no_server_error(
+    api: Api, own: Own, me: Identity, operation_id: str, data: st.DataObject
+) -> None:
+    query = data.draw(_queries(operation_id), label="query")
+    response = api("me").get(_read_path(operation_id, own, me), **query)
+    _check(operation_id, response, me)
+
+
+# --------------------------------------------------------------------------- ratelimit.headers
+BURST = 300
+BURST_SECONDS = 5.0
+
+
+@pytest.fixture
+def unretried(target: Target, me: Identity) -> Iterator[httpx.Client]:
+    """A client that does NOT wait out 429s: the burst must see them."""
+    with httpx.Client(base_url=target.base_url, headers=me.headers, timeout=TIMEOUT) as client:
+        yield client
+
+
+@pytest.mark.rule("ratelimit.headers", "errors.shape")
+def test_a_429_carries_the_rate_limit_headers(unretried: httpx.Client) -> None:
+    deadline = time.monotonic() + BURST_SECONDS
+    for _ in range(BURST):
+        response = unretried.get("/me/")
+        if response.status_code == 429:
+            break
+        assert response.status_code == 200, f"[ratelimit.headers] GET /me/ in a burst: {_said(response)}"
+        if time.monotonic() > deadline:
+            break
+    else:
+        response = None
+    if response is None or response.status_code != 429:
+        pytest.skip(f"the server did not rate-limit a burst of up to {BURST} GET /me/ in {BURST_SECONDS:g} s")
+    body = _json(response)
+    ratelimit_conformance(
+        Exchange(
+            operation_id="getMe",
+            method="GET",
+            path="/me/",
+            status=429,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=body,
+            raw=response.content,
+        ),
+        Viewpoint(),
+    )
+    assert _error_shape(body) == "error", f"[errors.shape] a 429 carries {{'error': ...}}: {_said(response)}"
