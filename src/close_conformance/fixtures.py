@@ -21,7 +21,18 @@ from close_conformance.ledger import Entry, Ledger, leftover_ledgers, resource_p
 from close_conformance.settings import ENV, is_loopback
 from close_conformance.target import ROLES, Credentials, Identity, PreflightError, Role, Target, preflight
 
-__all__ = ["api", "close_context", "ledger", "me", "outsider", "peer", "references", "st_session", "target"]
+__all__ = [
+    "api",
+    "close_context",
+    "ledger",
+    "me",
+    "outsider",
+    "peer",
+    "references",
+    "st_session",
+    "target",
+    "throttled_target",
+]
 
 _OPTION = {"me": "--api-key", "peer": "--peer-api-key", "outsider": "--outsider-api-key"}
 _ENV = {"me": ENV["api_key"], "peer": ENV["peer_api_key"], "outsider": ENV["outsider_api_key"]}
@@ -99,6 +110,33 @@ def target(close_context: runtime.RunContext) -> Iterator[Target]:
         close_context.target = None
         if mock is not None:
             mock.stop()
+
+
+# Requests per second per key of the embedded mock behind `throttled_target`.
+THROTTLED_RATE = 20
+
+
+@pytest.fixture(scope="session")
+def throttled_target(target: Target, close_context: runtime.RunContext) -> Iterator[Target]:
+    """A target that rate-limits soon enough for a short burst to see a 429 (ratelimit.headers).
+
+    Live: the target itself. Embedded: a second mock, with the same faults and reading, limited
+    to THROTTLED_RATE requests per second per key (the main one is not limited: every test
+    would slow down)."""
+    if target.live:
+        yield target
+        return
+    from close_conformance.embedded import EmbeddedMock
+
+    settings = close_context.settings
+    mock = EmbeddedMock(faults=settings.mock_faults, strict=settings.strict, rate_limit=THROTTLED_RATE)
+    throttled = Target(mock.start(), mock.identities(), live=False)
+    throttled.requests_sent = close_context.requests_sent
+    try:
+        yield throttled
+    finally:
+        throttled.close()
+        mock.stop()
 
 
 def _identity(target: Target, role: Role) -> Identity:

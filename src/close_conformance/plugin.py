@@ -25,6 +25,7 @@ from close_conformance.fixtures import (  # noqa: F401 - fixtures are found in t
     references,
     st_session,
     target,
+    throttled_target,
 )
 from close_conformance.outcome import Tally, is_rule_failure
 from close_conformance.profiles import PROFILES, register_profiles

@@ -29,7 +29,7 @@ from typing import Any
 __all__ = ["FaultResult", "guarding_tests", "main", "prove", "run_pytest"]
 
 # Tests that build every operation (schemathesis' coverage phase is computed at collection):
-# used for a fault only when no narrower test guards its rule.
+# run after the narrower tests, so -x usually stops before them.
 BROAD_TESTS = ("test_operations.py", "test_links.py")
 SUITE = "tests/conformance"
 
@@ -93,10 +93,11 @@ def _timed(args: Sequence[str], root: str) -> tuple[dict[str, Any], float]:
 
 
 def guarding_tests(collected: Iterable[dict[str, Any]], rule: str) -> list[str]:
-    """Node ids of the tests carrying `rule`, the narrow ones when there are any."""
+    """Node ids of the tests carrying `rule`: the narrow ones first, then the schemathesis ones
+    (with --rule, those build only the operations the rule concerns)."""
     guarding = [t["nodeid"] for t in collected if rule in t["rules"]]
     narrow = [n for n in guarding if not n.split("::")[0].endswith(BROAD_TESTS)]
-    return narrow or guarding
+    return narrow + [n for n in guarding if n not in narrow]
 
 
 def _verdict(fault: str, rule: str, data: dict[str, Any], seconds: float, selected: int) -> FaultResult:

@@ -55,6 +55,8 @@ class RunSettings:
     profile: str = "standard"
     mock_faults: tuple[str, ...] = ()
     changelog_since: date | None = None
+    rules: tuple[str, ...] = ()
+    """--rule: only the tests guarding these rules."""
     state_dir: Path = Path(".close-conformance")
 
     @property
@@ -99,6 +101,7 @@ class RunSettings:
             raise SettingsError(f"--changelog-since {since!r} is not a date (YYYY-MM-DD)") from None
         seed = option("close_seed")
         faults = option("mock_fault")
+        rules = option("close_rules")
         return cls(
             base_url=base_url,
             api_key=text("api_key"),
@@ -114,5 +117,6 @@ class RunSettings:
             profile=str(option("hypothesis_profile") or "standard"),
             mock_faults=tuple(str(name) for name in faults) if isinstance(faults, list) else (),
             changelog_since=changelog_since,
+            rules=tuple(str(r) for r in rules) if isinstance(rules, list) else (),
             state_dir=Path(str(option("close_state_dir") or ".close-conformance")),
         )

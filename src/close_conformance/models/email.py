@@ -133,8 +133,8 @@ class Verdict:
     rules: tuple[str, ...]
     """The rules this request exercises (for messages and reports)."""
     rule: str
-    """The rule a wrong answer breaks: the one demanding the refusal, else the one that admits
-    the change."""
+    """The rule a wrong answer breaks: the one that demands (or, per the register, admits) a
+    refusal, else the one that admits the change."""
     reasons: tuple[str, ...] = ()
     """Why a refusal is (or may be) due."""
 
@@ -228,7 +228,8 @@ class _Judgement:
         due = self.refusals or self.optional
         codes = frozenset(code for _, c, _ in (*self.refusals, *self.optional) for code in c)
         reasons = tuple(reason for _, _, reason in due)
-        rule = self.refusals[0][0] if self.refusals else self.main or self.rules[0]
+        # The rule that demands or admits the refusal, else the one that admits the change.
+        rule = due[0][0] if due else self.main or self.rules[0]
         return Verdict(
             accept=None if self.refusals else state,
             reject=codes,

@@ -423,6 +423,12 @@ def test_an_accepted_state_obeys_the_sender_rule(
         (None, EmailRequest(status="inbox", sender=NAMED), "email.sender.display-name"),
         (DRAFT, EmailRequest(status="outbox", sender=NAMED), "email.sender.display-name"),
         (None, EmailRequest(status="scheduled", sender=NAMED), "email.scheduling-fields"),
+        (DRAFT_WITH_SENDER, EmailRequest(status="inbox", sender=NAMED), "email.draft-transitions"),
+        (
+            EmailState("outbox", PLAIN),
+            EmailRequest(status="draft", sender=NAMED),
+            "email.only-drafts-editable",
+        ),
     ],
 )
 def test_the_rule_a_wrong_answer_breaks(stored: EmailState | None, request_: EmailRequest, rule: str) -> None:
