@@ -17,12 +17,11 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from close_conformance.served import serve
 
-HELLO = '''
+HELLO = """
 import socket, sys, uvicorn
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
@@ -38,7 +37,7 @@ sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 sock.bind(("127.0.0.1", 0))
 print(sock.getsockname()[1], flush=True)
 uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
-'''
+"""
 
 
 def _client(url: str, headers: dict[str, str], seconds: float, results: multiprocessing.Queue) -> None:
@@ -56,7 +55,9 @@ def _client(url: str, headers: dict[str, str], seconds: float, results: multipro
 
 def with_processes(url: str, headers: dict[str, str], seconds: float, clients: int = 4) -> float:
     results: multiprocessing.Queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=_client, args=(url, headers, seconds, results)) for _ in range(clients)]
+    workers = [
+        multiprocessing.Process(target=_client, args=(url, headers, seconds, results)) for _ in range(clients)
+    ]
     for worker in workers:
         worker.start()
     total = sum(results.get() for _ in workers)
@@ -88,7 +89,9 @@ def main(seconds: float = 10) -> None:
         headers = {"Authorization": f"Basic {token}", "Content-Type": "application/json"}
         parts = urlsplit(served.base_url)
         connection = http.client.HTTPConnection(parts.hostname, parts.port)
-        connection.request("POST", parts.path + "/contact/", body=json.dumps({"name": "Bench Mark"}), headers=headers)
+        connection.request(
+            "POST", parts.path + "/contact/", body=json.dumps({"name": "Bench Mark"}), headers=headers
+        )
         contact = json.loads(connection.getresponse().read())
         tool, mock_rps = measure(f"{served.base_url}/contact/{contact['id']}/", headers, seconds)
     hello = subprocess.Popen([sys.executable, "-c", HELLO], stdout=subprocess.PIPE, text=True)

@@ -33,16 +33,31 @@ def plain_schemathesis(fault: str | None, *, examples: int, seed: int) -> tuple[
         began = time.monotonic()
         done = subprocess.run(
             [
-                sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "specs" / "close.yaml"),
-                "--url", served.base_url,
-                "--header", f"Authorization: Basic {token}",
-                "--checks", "all",
-                "--phases", "examples,coverage,fuzzing,stateful",
-                "--mode", "all",
-                "--max-examples", str(examples),
-                "--seed", str(seed),
-                "--generation-database", "none",
-                "--report", "json", "--report-json-path", str(report),
+                sys.executable,
+                "-m",
+                "schemathesis.cli",
+                "run",
+                str(ROOT / "specs" / "close.yaml"),
+                "--url",
+                served.base_url,
+                "--header",
+                f"Authorization: Basic {token}",
+                "--checks",
+                "all",
+                "--phases",
+                "examples,coverage,fuzzing,stateful",
+                "--mode",
+                "all",
+                "--max-examples",
+                str(examples),
+                "--seed",
+                str(seed),
+                "--generation-database",
+                "none",
+                "--report",
+                "json",
+                "--report-json-path",
+                str(report),
             ],
             capture_output=True,
             text=True,
@@ -58,7 +73,9 @@ def plain_schemathesis(fault: str | None, *, examples: int, seed: int) -> tuple[
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--suite", type=Path, required=True, help="the JSON of `python -m close_conformance.proof --json`")
+    parser.add_argument(
+        "--suite", type=Path, required=True, help="the JSON of `python -m close_conformance.proof --json`"
+    )
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("faults", nargs="*")
@@ -67,7 +84,10 @@ def main() -> int:
     examples = PROFILES[args.profile].examples_per_operation
     names = args.faults or list(FAULTS)
     clean_code, clean_seconds, _ = plain_schemathesis(None, examples=examples, seed=args.seed)
-    print(f"clean mock: plain schemathesis exit {clean_code} ({'false positive' if clean_code else 'no failure'}), {clean_seconds:.0f} s")
+    print(
+        f"clean mock: plain schemathesis exit {clean_code} "
+        f"({'false positive' if clean_code else 'no failure'}), {clean_seconds:.0f} s"
+    )
     print(f"{'fault':42} {'rule':36} {'suite':>6} {'s':>6} {'schemathesis':>12} {'s':>6}")
     caught_suite = caught_st = 0
     for name in names:
@@ -76,7 +96,8 @@ def main() -> int:
         caught_suite += bool(mine.get("caught"))
         caught_st += code == 1
         print(
-            f"{name:42} {FAULTS[name].rule:36} {'yes' if mine.get('caught') else 'NO':>6} {mine.get('seconds', 0):>6.1f} "
+            f"{name:42} {FAULTS[name].rule:36} "
+            f"{'yes' if mine.get('caught') else 'NO':>6} {mine.get('seconds', 0):>6.1f} "
             f"{'yes' if code == 1 else 'no':>12} {seconds:>6.1f}",
             flush=True,
         )

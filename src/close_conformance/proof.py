@@ -142,16 +142,13 @@ def prove(
 def _table(results: list[FaultResult]) -> str:
     lines = [f"{'fault':42} {'rule':38} {'caught':6} {'requests':>8} {'seconds':>7}  by"]
     for r in results:
-        by = (
-            r.by[0].split("/")[-1]
-            if r.by
-            else (f"not caught (exit {r.exit_code})" + (f"; only by {r.elsewhere[0]}" if r.elsewhere else ""))
-        )
-        lines.append(
-            f"{r.fault:42} {r.rule:38} {'yes' if r.caught else 'NO':6} {r.requests:>8} {r.seconds:>7.1f}  {by}"
-        )
-    caught = sum(r.caught for r in results)
-    lines.append(f"{caught}/{len(results)} faults caught")
+        if r.by:
+            by = r.by[0].split("/")[-1]
+        else:
+            by = f"not caught (exit {r.exit_code})" + (f"; only by {r.elsewhere[0]}" if r.elsewhere else "")
+        caught = "yes" if r.caught else "NO"
+        lines.append(f"{r.fault:42} {r.rule:38} {caught:6} {r.requests:>8} {r.seconds:>7.1f}  {by}")
+    lines.append(f"{sum(r.caught for r in results)}/{len(results)} faults caught")
     return "\n".join(lines)
 
 

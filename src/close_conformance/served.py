@@ -71,3 +71,5 @@ def serve(*options: str, timeout: float = 30) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if process.stdout is not None:
+            process.stdout.close()

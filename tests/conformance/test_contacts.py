@@ -27,12 +27,11 @@ from hypothesis.stateful import (
 
 from close_conformance import runtime
 from close_conformance.client import LIVE_READ_LAG, CloseClient, poll_until
-from close_conformance.ledger import Ledger
 from close_conformance.models.contact import Contact, ContactModel, Expected, compare
 from close_conformance.target import Role, Target
 
 MAX_LEADS = 4
-"""Leads one run makes on purpose (contacts made without a lead add theirs)."""
+"""No more leads made on purpose once a run has this many (leads made for contacts count too)."""
 
 # --------------------------------------------------------------------------- data
 _WORD = st.text(st.characters(categories=("Lu", "Ll")), min_size=1, max_size=10).filter(
@@ -91,7 +90,6 @@ FIELDS = st.fixed_dictionaries(
 class _Session:
     me: CloseClient
     outsider: CloseClient | None
-    ledger: Ledger
     strict: bool
     lag: float
     """How long reads may lag writes (0: the first read must be right)."""
@@ -103,7 +101,6 @@ _SESSIONS: list[_Session] = []
 @pytest.fixture(scope="module", autouse=True)
 def _hand_over(
     api: Callable[[Role], CloseClient],
-    ledger: Ledger,
     target: Target,
     close_context: runtime.RunContext,
 ) -> Iterator[None]:
@@ -111,7 +108,7 @@ def _hand_over(
     settings = close_context.settings
     lag = LIVE_READ_LAG if settings.live and close_context.accepts("read-after-delete-lag", "poll") else 0.0
     outsider = api("outsider") if target.identity("outsider") is not None else None
-    _SESSIONS.append(_Session(api("me"), outsider, ledger, settings.strict, lag))
+    _SESSIONS.append(_Session(api("me"), outsider, settings.strict, lag))
     yield
     _SESSIONS.clear()
 
@@ -127,6 +124,12 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def _object(response: httpx.Response, rule_id: str) -> dict[str, Any]:
+    body = _json(response)
+    assert isinstance(body, dict), f"[{rule_id}] the answer is not a JSON object: {_said(response)}"
+    return body
 
 
 def _ids(response: httpx.Response) -> set[str] | None:
@@ -160,6 +163,14 @@ class ContactMachine(RuleBasedStateMachine):
         assert expected.admits(response.status_code), (
             f"[{rule_id}] {what}: expected {sorted(expected.statuses)}, got {_said(response)}"
         )
+
+    def created_id(self, response: httpx.Response) -> str:
+        contact_id = _object(response, "ids.prefixed").get("id")
+        assert isinstance(contact_id, str), (
+            f"[ids.prefixed] a created contact without an id: {_said(response)}"
+        )
+        assert contact_id.startswith("cont_"), f"[ids.prefixed] a contact id lacks cont_: {_said(response)}"
+        return contact_id
 
     def matches(self, contact: Contact, response: httpx.Response, rule_id: str, what: str) -> None:
         mismatches = compare(contact, _json(response), rule=rule_id)
@@ -202,7 +213,7 @@ class ContactMachine(RuleBasedStateMachine):
         expected = self.model.create(body)
         response = self.me.post("/contact/", body)
         self.expect(response, expected, "contact.create-on-lead", f"create on a lead {body}")
-        contact = self.model.created(body, contact_id=str(response.json().get("id")), lead_id=lead_id)
+        contact = self.model.created(body, contact_id=self.created_id(response), lead_id=lead_id)
         self.matches(contact, response, "contact.create-on-lead", f"create on a lead {body}")
         return contact.id
 
@@ -213,20 +224,18 @@ class ContactMachine(RuleBasedStateMachine):
         response = self.me.post("/contact/", body)
         rule_id = "contact.create-without-lead"
         self.expect(response, expected, rule_id, f"create without a lead {body}")
-        answer = response.json()
-        lead_id = answer.get("lead_id")
+        lead_id = _object(response, rule_id).get("lead_id")
         assert isinstance(lead_id, str), f"[{rule_id}] the new contact has no lead: {_said(response)}"
         assert lead_id.startswith("lead_"), f"[{rule_id}] the new contact has no lead: {_said(response)}"
         assert lead_id not in self.model.leads, (
             f"[{rule_id}] the contact was put on an existing lead {lead_id}, not a new one: {_said(response)}"
         )
-        self.session.ledger.record(lead_id, "me")  # made by the server: the run's to clean up
         self.made_leads.append(lead_id)
-        contact = self.model.created(body, contact_id=str(answer.get("id")), lead_id=lead_id)
+        contact = self.model.created(body, contact_id=self.created_id(response), lead_id=lead_id)
         self.matches(contact, response, rule_id, f"create without a lead {body}")
         lead = self.me.get(f"/lead/{lead_id}/")
         assert lead.status_code == 200, f"[{rule_id}] the new lead cannot be read: {_said(lead)}"
-        name = lead.json().get("name")
+        name = _object(lead, rule_id).get("name")
         assert (name or None) == self.model.leads[lead_id], (
             f"[{rule_id}] the new lead is not named after the contact ({self.model.leads[lead_id]!r}): "
             f"{_said(lead)}"
@@ -364,4 +373,5 @@ TestContactLifecycle = pytest.mark.rule(
     "contact.gone-after-delete",
     "contact.phone-normalised",
     "tenant.isolation",
+    "ids.prefixed",
 )(ContactMachine.TestCase)

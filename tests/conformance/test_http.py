@@ -97,9 +97,7 @@ def _send_raw(
     response = client.http.request(method, path, content=content, headers={"Content-Type": content_type})
     body = _json(response)
     if method == "POST" and response.is_success and isinstance(body, dict):
-        record_created(client.ledger, path, body, client.role)
-        if path == "/contact/" and isinstance(body.get("lead_id"), str):
-            client.ledger.record(body["lead_id"], client.role)
+        record_created(client.ledger, path, body, client.role, request=payload)
     client.ledger.observe(body if body is not NO_JSON else None)
     return response
 
@@ -311,8 +309,6 @@ def test_random_json_bodies_get_no_server_error(
         response = client.post(path, body) if method == "POST" else client.put(path, body)
     except (GuardRefused, SendRefused):
         reject()  # a write the run may not send here; nothing was sent
-    if method == "POST" and path == "/contact/" and response.is_success:
-        client.ledger.record(str(response.json().get("lead_id")), "me")
     _check(operation_id, response, me, body)
 
 

@@ -214,6 +214,8 @@ class SendAsMachine(RuleBasedStateMachine):
         self.model = session.start()
         # Somebody else's (not created by this session): read, never written to.
         self.foreign = frozenset(a.pair for a in self.model.state if not session.ledger.owns(a.id))
+        self.dirty = False
+        """A write was sent since the views were last compared (reads change nothing)."""
         self.seen: dict[str, None] = dict.fromkeys(a.id for a in self.model.state)
         """Every id seen, in the order seen (ids are random: sorting them would make picks so)."""
 
@@ -246,6 +248,7 @@ class SendAsMachine(RuleBasedStateMachine):
         query: dict[str, str] | None = None,
         body: Any = None,
     ) -> None:
+        self.dirty = self.dirty or method != "GET"
         verdict = self.session.judge(expectation, actor, method, path, query=query, body=body)
         self.model.apply(verdict)
         self.seen.update(dict.fromkeys(a.id for a in verdict.added))
@@ -356,6 +359,9 @@ class SendAsMachine(RuleBasedStateMachine):
     # -- what everyone sees -----------------------------------------------------------------
     @invariant()
     def each_identity_sees_what_the_model_says(self) -> None:
+        if not self.dirty:
+            return
+        self.dirty = False
         for role in ROLES:
             user = self.users[role]
             for key in ("allowing", "allowed"):
@@ -385,10 +391,33 @@ class TestSendAs(SendAsMachine.TestCase):
         yield
         _Bound.session = None
 
+    def runTest(self) -> None:
+        try:
+            super().runTest()
+        except BaseExceptionGroup as group:
+            # A server that broke a rule may also keep what a run created (a delete that does
+            # not delete), so the next run starts elsewhere and Hypothesis cannot replay the
+            # failure the same way: it then reports the violation inside a Flaky error. The
+            # violation was observed all the same: report it as what it is.
+            violation = next((e for e in _leaves(group) if isinstance(e, RuleViolation)), None)
+            if violation is None:
+                raise
+            violation.add_note(
+                "(Hypothesis could not replay this failure identically: the server's state changed "
+                "between runs, likely something created could not be removed.)"
+            )
+            raise violation from group
+
+
+def _leaves(error: BaseException) -> list[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for child in error.exceptions for leaf in _leaves(child)]
+    return [error]
+
 
 # --------------------------------------------------------------------------- single cases
 @pytest.fixture
-def session(
+def send_as(
     api: Callable[[Role], CloseClient],
     me: Identity,
     peer: Identity,
@@ -397,34 +426,34 @@ def session(
     close_context: RunContext,
 ) -> Iterator[Session]:
     """Removes what the test created afterwards (no checks there: those belong in the test)."""
-    session = Session(api, {"me": me, "peer": peer, "outsider": outsider}, ledger, close_context)
-    yield session
-    session.cleanup()
+    send_as = Session(api, {"me": me, "peer": peer, "outsider": outsider}, ledger, close_context)
+    yield send_as
+    send_as.cleanup()
 
 
-def own(session: Session, state: SendAsModel, allowing: Role = "me", allowed: Role = "peer") -> Association:
+def own(send_as: Session, state: SendAsModel, allowing: Role = "me", allowed: Role = "peer") -> Association:
     """An association the test may write to: created now (or earlier in this run) by its allowing
     user; the test is skipped when somebody else's holds the pair."""
-    pair = (session.user(allowing), session.user(allowed))
+    pair = (send_as.user(allowing), send_as.user(allowed))
     existing = state.find(*pair)
-    if existing is not None and not session.ledger.owns(existing.id):
+    if existing is not None and not send_as.ledger.owns(existing.id):
         pytest.skip(f"an association {allowing} -> {allowed} exists and was not created by this run")
     body = {"allowing_user_id": pair[0], "allowed_user_id": pair[1]}
     expectation = state.expect_create(pair[0], *pair)
-    state.apply(session.judge(expectation, allowing, "POST", "/send_as/", body=body))
+    state.apply(send_as.judge(expectation, allowing, "POST", "/send_as/", body=body))
     association = state.find(*pair)
     assert association is not None
-    session.created.setdefault(association.id, allowing)
+    send_as.created.setdefault(association.id, allowing)
     return association
 
 
 @pytest.mark.rule("send_as.get-involved-only")
-def test_get_answers_the_two_users_and_not_the_outsider(session: Session) -> None:
-    state = session.start()
-    mine = own(session, state)
-    assert state.expect_get(session.user("outsider"), mine.id).must_refuse
+def test_get_answers_the_two_users_and_not_the_outsider(send_as: Session) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
+    assert state.expect_get(send_as.user("outsider"), mine.id).must_refuse
     for role in ROLES:
-        session.judge(state.expect_get(session.user(role), mine.id), role, "GET", f"/send_as/{mine.id}/")
+        send_as.judge(state.expect_get(send_as.user(role), mine.id), role, "GET", f"/send_as/{mine.id}/")
 
 
 @pytest.mark.rule("send_as.list-involved-only")
@@ -433,92 +462,92 @@ def test_get_answers_the_two_users_and_not_the_outsider(session: Session) -> Non
     [("me", "peer", None), ("me", None, "peer"), ("me", "peer", "outsider"), ("outsider", "me", "peer")],
 )
 def test_list_filters_naming_only_others_are_refused(
-    session: Session, actor: Role, allowing: Role | None, allowed: Role | None
+    send_as: Session, actor: Role, allowing: Role | None, allowed: Role | None
 ) -> None:
-    state = session.start()
-    own(session, state, "me", "peer")
-    own(session, state, "peer", "me")
-    filters = {k: session.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
-    expectation = state.expect_list(session.user(actor), **filters)
+    state = send_as.start()
+    own(send_as, state, "me", "peer")
+    own(send_as, state, "peer", "me")
+    filters = {k: send_as.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
+    expectation = state.expect_list(send_as.user(actor), **filters)
     assert expectation.must_refuse
     query = {f"{k}_user_id": v for k, v in filters.items()}
-    session.judge(expectation, actor, "GET", "/send_as/", query=query)
+    send_as.judge(expectation, actor, "GET", "/send_as/", query=query)
 
 
 @pytest.mark.rule("send_as.list-default-allowing", "send_as.list-involved-only")
 @pytest.mark.parametrize("actor", ROLES)
-def test_list_with_every_filter_combination(session: Session, actor: Role) -> None:
+def test_list_with_every_filter_combination(send_as: Session, actor: Role) -> None:
     """With me -> peer and peer -> me in place: no filter, each filter, both filters, naming
     each identity (or nobody)."""
-    state = session.start()
-    own(session, state, "me", "peer")
-    own(session, state, "peer", "me")
+    state = send_as.start()
+    own(send_as, state, "me", "peer")
+    own(send_as, state, "peer", "me")
     for allowing in (None, *ROLES):
         for allowed in (None, *ROLES):
-            filters = {k: session.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
+            filters = {k: send_as.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
             query = {f"{k}_user_id": v for k, v in filters.items()}
-            session.judge(
-                state.expect_list(session.user(actor), **filters), actor, "GET", "/send_as/", query=query
+            send_as.judge(
+                state.expect_list(send_as.user(actor), **filters), actor, "GET", "/send_as/", query=query
             )
 
 
 @pytest.mark.rule("send_as.delete-by-users")
 @pytest.mark.parametrize("missing", ["allowing", "allowed"])
-def test_delete_by_users_with_one_id_missing_is_refused(session: Session, missing: str) -> None:
-    state = session.start()
-    mine = own(session, state)
+def test_delete_by_users_with_one_id_missing_is_refused(send_as: Session, missing: str) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
     filters = {"allowing": mine.allowing_user_id, "allowed": mine.allowed_user_id}
     del filters[missing]
-    if any(not session.ledger.owns(a.id) for a in state.matching(**filters)):
+    if any(not send_as.ledger.owns(a.id) for a in state.matching(**filters)):
         pytest.skip(
             "an association matching the one id given is not this run's (a faulty server could remove it)"
         )
-    expectation = state.expect_delete_by_users(session.user("me"), **filters)
+    expectation = state.expect_delete_by_users(send_as.user("me"), **filters)
     query = {f"{k}_user_id": v for k, v in filters.items()}
-    session.judge(expectation, "me", "DELETE", "/send_as/", query=query)
-    session.judge(state.expect_get(session.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
+    send_as.judge(expectation, "me", "DELETE", "/send_as/", query=query)
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
 
 
 @pytest.mark.rule("send_as.delete-by-users", "send_as.delete-status")
-def test_delete_by_users_only_as_the_allowing_user(session: Session) -> None:
-    state = session.start()
-    mine = own(session, state)
+def test_delete_by_users_only_as_the_allowing_user(send_as: Session) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
     pair = {"allowing": mine.allowing_user_id, "allowed": mine.allowed_user_id}
     query = {f"{k}_user_id": v for k, v in pair.items()}
-    refused = state.expect_delete_by_users(session.user("peer"), **pair)
+    refused = state.expect_delete_by_users(send_as.user("peer"), **pair)
     assert refused.must_refuse
-    session.judge(refused, "peer", "DELETE", "/send_as/", query=query)
-    session.judge(state.expect_get(session.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
-    done = state.expect_delete_by_users(session.user("me"), **pair)
-    state.apply(session.judge(done, "me", "DELETE", "/send_as/", query=query))
-    session.judge(state.expect_get(session.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
-    session.judge(
-        state.expect_delete_by_users(session.user("me"), **pair), "me", "DELETE", "/send_as/", query=query
+    send_as.judge(refused, "peer", "DELETE", "/send_as/", query=query)
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
+    done = state.expect_delete_by_users(send_as.user("me"), **pair)
+    state.apply(send_as.judge(done, "me", "DELETE", "/send_as/", query=query))
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
+    send_as.judge(
+        state.expect_delete_by_users(send_as.user("me"), **pair), "me", "DELETE", "/send_as/", query=query
     )
 
 
 @pytest.mark.rule("send_as.delete-by-id", "send_as.delete-status")
-def test_delete_by_id_not_by_the_outsider_then_by_me(session: Session) -> None:
-    state = session.start()
-    mine = own(session, state)
+def test_delete_by_id_not_by_the_outsider_then_by_me(send_as: Session) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
     path = f"/send_as/{mine.id}/"
-    refused = state.expect_delete(session.user("outsider"), mine.id)
+    refused = state.expect_delete(send_as.user("outsider"), mine.id)
     assert refused.must_refuse
-    session.judge(refused, "outsider", "DELETE", path)
-    session.judge(state.expect_get(session.user("me"), mine.id), "me", "GET", path)
-    state.apply(session.judge(state.expect_delete(session.user("me"), mine.id), "me", "DELETE", path))
+    send_as.judge(refused, "outsider", "DELETE", path)
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", path)
+    state.apply(send_as.judge(state.expect_delete(send_as.user("me"), mine.id), "me", "DELETE", path))
     for role in ("me", "peer"):
-        session.judge(state.expect_get(session.user(role), mine.id), role, "GET", path)
-    session.judge(state.expect_delete(session.user("me"), mine.id), "me", "DELETE", path)
+        send_as.judge(state.expect_get(send_as.user(role), mine.id), role, "GET", path)
+    send_as.judge(state.expect_delete(send_as.user("me"), mine.id), "me", "DELETE", path)
 
 
 @pytest.mark.rule("send_as.delete-by-id")
-def test_delete_by_id_by_the_allowed_user_follows_the_register(session: Session) -> None:
-    state = session.start()
-    mine = own(session, state)
+def test_delete_by_id_by_the_allowed_user_follows_the_register(send_as: Session) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
     path = f"/send_as/{mine.id}/"
-    state.apply(session.judge(state.expect_delete(session.user("peer"), mine.id), "peer", "DELETE", path))
-    session.judge(state.expect_get(session.user("me"), mine.id), "me", "GET", path)
+    state.apply(send_as.judge(state.expect_delete(send_as.user("peer"), mine.id), "peer", "DELETE", path))
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", path)
 
 
 @pytest.mark.rule("send_as.create-as-allowing-user", "send_as.create-same-organization")
@@ -526,39 +555,58 @@ def test_delete_by_id_by_the_allowed_user_follows_the_register(session: Session)
     ("actor", "allowing", "allowed"),
     [("peer", "me", "peer"), ("me", "peer", "me"), ("me", "me", "outsider"), ("outsider", "outsider", "me")],
 )
-def test_create_refused(session: Session, actor: Role, allowing: Role, allowed: Role) -> None:
-    state = session.start()
-    pair = (session.user(allowing), session.user(allowed))
+def test_create_refused(send_as: Session, actor: Role, allowing: Role, allowed: Role) -> None:
+    state = send_as.start()
+    pair = (send_as.user(allowing), send_as.user(allowed))
     existing = state.find(*pair)
-    if existing is not None and not session.ledger.owns(existing.id):
+    if existing is not None and not send_as.ledger.owns(existing.id):
         pytest.skip(f"{allowing} -> {allowed} exists and was not created by this run: not touched")
-    expectation = state.expect_create(session.user(actor), *pair)
+    expectation = state.expect_create(send_as.user(actor), *pair)
     assert expectation.must_refuse
     body = {"allowing_user_id": pair[0], "allowed_user_id": pair[1]}
-    session.judge(expectation, actor, "POST", "/send_as/", body=body)
+    send_as.judge(expectation, actor, "POST", "/send_as/", body=body)
     for role in (allowing, allowed):
-        session.judge(state.expect_list(session.user(role)), role, "GET", "/send_as/")
+        send_as.judge(state.expect_list(send_as.user(role)), role, "GET", "/send_as/")
 
 
 @pytest.mark.rule("send_as.bulk-returns-all-allowing")
 @pytest.mark.parametrize("actor", ROLES)
 def test_bulk_without_changes_answers_every_association_where_i_am_allowing(
-    session: Session, actor: Role
+    send_as: Session, actor: Role
 ) -> None:
-    state = session.start()
-    expectation = state.expect_bulk(session.user(actor), [], [])
+    state = send_as.start()
+    expectation = state.expect_bulk(send_as.user(actor), [], [])
     body: dict[str, list[str]] = {"allowed_user_ids": [], "disallowed_user_ids": []}
-    session.judge(expectation, actor, "POST", "/send_as/bulk/", body=body)
+    send_as.judge(expectation, actor, "POST", "/send_as/bulk/", body=body)
 
 
 @pytest.mark.rule("send_as.bulk-returns-all-allowing", "send_as.create-same-organization")
-def test_bulk_allowing_the_outsider_is_refused_and_allows_nobody(session: Session) -> None:
-    state = session.start()
-    me, peer, outsider = (session.user(r) for r in ROLES)
+def test_bulk_allowing_the_outsider_is_refused_and_allows_nobody(send_as: Session) -> None:
+    state = send_as.start()
+    me, peer, outsider = (send_as.user(r) for r in ROLES)
     if state.find(me, peer) is not None:
         pytest.skip("an association me -> peer exists: the test needs to see none created")
     expectation = state.expect_bulk(me, [peer, outsider], [])
     assert expectation.must_refuse
     body = {"allowed_user_ids": [peer, outsider], "disallowed_user_ids": []}
-    session.judge(expectation, "me", "POST", "/send_as/bulk/", body=body)
-    session.judge(state.expect_list(me), "me", "GET", "/send_as/")
+    send_as.judge(expectation, "me", "POST", "/send_as/bulk/", body=body)
+    send_as.judge(state.expect_list(me), "me", "GET", "/send_as/")
+
+
+@pytest.mark.rule("send_as.bulk-returns-all-allowing")
+def test_bulk_allows_then_disallows(send_as: Session) -> None:
+    state = send_as.start()
+    me, peer = send_as.user("me"), send_as.user("peer")
+    existing = state.find(me, peer)
+    if existing is not None and not send_as.ledger.owns(existing.id):
+        pytest.skip("an association me -> peer exists and was not created by this run")
+    own(send_as, state, "peer", "me")  # where I am allowed, not allowing: never in my bulk answer
+    for allowed, disallowed in (([peer], []), ([], [peer]), ([], [peer])):
+        expectation = state.expect_bulk(me, allowed, disallowed)
+        body = {"allowed_user_ids": allowed, "disallowed_user_ids": disallowed}
+        state.apply(send_as.judge(expectation, "me", "POST", "/send_as/bulk/", body=body))
+        for role in ("me", "peer"):
+            for key in ("allowing", "allowed"):
+                user = send_as.user(role)
+                query = {f"{key}_user_id": user}
+                send_as.judge(state.expect_list(user, **{key: user}), role, "GET", "/send_as/", query=query)

@@ -161,7 +161,7 @@ def test_user_pages_are_slices_of_the_list(api: Api, limit: int, skip: int) -> N
 
 
 @pytest.mark.rule("pagination.offset")
-@pytest.mark.parametrize("limit", [1, 2])
+@pytest.mark.parametrize("limit", [1, 2, 3])
 def test_walking_user_pages_gives_the_list(api: Api, limit: int) -> None:
     client = api("me")
     everyone = [u.get("id") for u in _all_users(client, "pagination.offset")]
@@ -169,6 +169,10 @@ def test_walking_user_pages_gives_the_list(api: Api, limit: int) -> None:
     for _ in range(len(everyone) + 2):
         page, has_more = _page(client, "pagination.offset", _limit=limit, _skip=len(walked))
         walked += [u.get("id") for u in page]
+        assert has_more == (len(walked) < len(everyone)), (
+            f"[pagination.offset] _skip={len(walked) - len(page)}&_limit={limit} of {len(everyone)} "
+            f"answered has_more={has_more}"
+        )
         if not has_more:
             break
     assert walked == everyone, f"[pagination.offset] pages of {limit} walked {walked}, the list is {everyone}"
