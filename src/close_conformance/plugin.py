@@ -6,7 +6,9 @@ exposed from here. See ../shared/docs/design.md for the interface this holds to.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 import signal
 from collections.abc import Generator
 from pathlib import Path
@@ -155,13 +157,18 @@ def pytest_configure(config: pytest.Config) -> None:
             f"refusing to write to {settings.base_url} (not loopback): give --allow-writes to let the run "
             "create objects of its own (it changes and deletes nothing else)",
         )
+    if settings.seed is None:
+        # Every run has a seed, printed in the header and in each failure's replay line. xdist
+        # workers take the controller's (pytest_configure_node).
+        inherited = getattr(config, "workerinput", {}).get("close_seed")
+        seed = int(inherited) if inherited is not None else random.SystemRandom().randrange(2**31)
+        settings = dataclasses.replace(settings, seed=seed, seed_chosen=False)
     config.stash[SETTINGS] = settings
     # Hypothesis loads the profile and seed from its own options: hand ours to it, so the CI
     # environment variable's `ci` profile never decides the budget.
     register_profiles(live=settings.live, seed=settings.seed)
     config.option.hypothesis_profile = settings.profile
-    if settings.seed is not None:
-        config.option.hypothesis_seed = str(settings.seed)
+    config.option.hypothesis_seed = str(settings.seed)
     runtime.install(runtime.RunContext(settings=settings))
     _register_checks()
     if not hasattr(config, "workerinput"):
@@ -179,6 +186,12 @@ def _register_checks() -> None:
         _checks_registered = True
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker runs with the controller's seed."""
+    node.workerinput["close_seed"] = node.config.stash[SETTINGS].seed
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     """SIGTERM as Ctrl-C: pytest then tears fixtures down, and the ledger cleans up."""
     raise KeyboardInterrupt
@@ -193,7 +206,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"close-conformance: target {where}{faults}",
         f"close-conformance: profile {settings.profile}, "
-        f"seed {settings.seed if settings.seed is not None else 'random'}, "
+        f"seed {settings.seed}{'' if settings.seed_chosen else ' (random; replay with --seed)'}, "
         f"{'strict' if settings.strict else 'default'} reading of the register",
     ]
 
@@ -248,6 +261,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
     report.close_rules = sorted(_rules_of(item))
+    if report.failed and report.when == "call":
+        report.sections.append(("close-conformance replay", _replay_line(item)))
     if report.failed:
         # Classified where the exception is at hand; the attribute travels with the report
         # to the xdist controller, which decides the exit code.
@@ -285,6 +300,18 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     elif report.failed:
         outcome = getattr(report, "close_outcome", "suite")
         (tally.rule_failures if outcome == "rule" else tally.suite_errors).append(report.nodeid)
+
+
+def _replay_line(item: pytest.Item) -> str:
+    """The command that runs this test again the same way (keys come from the environment)."""
+    settings = item.config.stash[SETTINGS]
+    parts = [f"pytest '{item.nodeid}'", f"--seed {settings.seed}", f"--hypothesis-profile {settings.profile}"]
+    if settings.strict:
+        parts.append("--strict")
+    if settings.base_url:
+        parts.append(f"--base-url {settings.base_url}")
+    parts += [f"--mock-fault {fault}" for fault in settings.mock_faults]
+    return " ".join(parts)
 
 
 def _redact(report: pytest.TestReport) -> None:

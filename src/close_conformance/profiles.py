@@ -49,8 +49,9 @@ def register_profiles(*, live: bool, seed: int | None) -> None:
 
     No deadline anywhere: speed is measured in benchmarks/, not asserted by tests. On a live target
     there is no shrinking either, because shrinking replays writes against someone's organization.
-    With a seed (pytest --seed N, passed on to Hypothesis as its global seed) the example database
-    is off, so a stored failure cannot make two runs with the same seed differ.
+    Every run has a seed (--seed N, or one drawn at random and printed), passed on to Hypothesis as
+    its global seed; the example database is then off, so a stored failure cannot make two runs
+    with the same seed differ.
     """
     phases = (
         [Phase.explicit, Phase.generate, Phase.target]

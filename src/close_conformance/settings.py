@@ -52,6 +52,8 @@ class RunSettings:
     allow_send: bool = False
     strict: bool = False
     seed: int | None = None
+    seed_chosen: bool = True
+    """False when the plugin drew the seed itself (no --seed)."""
     profile: str = "standard"
     mock_faults: tuple[str, ...] = ()
     changelog_since: date | None = None
