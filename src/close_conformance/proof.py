@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FaultResult", "guarding_tests", "main", "prove", "run_pytest"]
+__all__ = ["FaultResult", "Planted", "Proof", "guarding_tests", "main", "prove", "run_pytest"]
 
 # Tests that build every operation (schemathesis' coverage phase is computed at collection):
 # run after the narrower tests, so -x usually stops before them.
@@ -116,27 +116,51 @@ def _verdict(fault: str, rule: str, data: dict[str, Any], seconds: float, select
     )
 
 
+@dataclass(frozen=True)
+class Planted:
+    """A fault of the mock's catalogue, as the proof needs it."""
+
+    name: str
+    rule: str
+    strict: bool = False
+    """Only a --strict run can catch it (the register accepts the behaviour by default)."""
+
+
+@dataclass
+class Proof:
+    results: list[FaultResult]
+    clean_exit: int
+    """The clean mock under every selection used, both readings: must be 0."""
+    collected: list[dict[str, Any]]
+    """Every test of the suite with its rules."""
+
+
 def prove(
-    faults: dict[str, str], *, root: Path, seed: int = 1, profile: str = "quick", workers: int = 2
-) -> tuple[list[FaultResult], dict[str, Any]]:
-    """Run the suite per fault (name -> rule). Returns the results and the clean run's."""
+    faults: Sequence[Planted], *, root: Path, seed: int = 1, profile: str = "quick", workers: int = 2
+) -> Proof:
+    """Run the suite once per fault, each in its own process, and the clean mock once per reading."""
     context = multiprocessing.get_context("fork")
     # One task per process: every fault starts from the same warm, pristine fork.
     with context.Pool(processes=workers, maxtasksperchild=1) as pool:
         collected = pool.apply(_forked, ([SUITE, "--collect-only"], str(root)))["collected"]
-        selections = {name: guarding_tests(collected, rule) for name, rule in faults.items()}
+        selections = {fault.name: guarding_tests(collected, fault.rule) for fault in faults}
         common = ["--hypothesis-profile", profile, "--seed", str(seed)]
         clean_selection = sorted({n for s in selections.values() for n in s})
-        clean = pool.apply_async(_forked, ([*clean_selection, *common], str(root)))
+        cleans = [
+            pool.apply_async(_forked, ([*clean_selection, *common, *reading], str(root)))
+            for reading in ([], ["--strict"])
+        ]
         pending = []
-        for name, rule in faults.items():
-            args = [*selections[name], *common, "-x", "--rule", rule, "--mock-fault", name]
-            pending.append((name, pool.apply_async(_timed, (args, str(root)))))
+        for fault in faults:
+            args = [*selections[fault.name], *common, "-x", "--rule", fault.rule, "--mock-fault", fault.name]
+            args += ["--strict"] if fault.strict else []
+            pending.append((fault, pool.apply_async(_timed, (args, str(root)))))
         results = []
-        for name, future in pending:
+        for fault, future in pending:
             data, seconds = future.get()
-            results.append(_verdict(name, faults[name], data, seconds, len(selections[name])))
-        return results, clean.get()
+            results.append(_verdict(fault.name, fault.rule, data, seconds, len(selections[fault.name])))
+        clean_exit = max(clean.get()["exit_code"] for clean in cleans)
+        return Proof(results, clean_exit, collected)
 
 
 def _table(results: list[FaultResult]) -> str:
@@ -164,23 +188,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
-    chosen = {name: FAULTS[name].rule for name in (args.faults or FAULTS)}
+    chosen = [Planted(name, FAULTS[name].rule, FAULTS[name].strict) for name in (args.faults or FAULTS)]
     import pytest  # noqa: F401 - imported before forking, so every fault's process starts warm
     import schemathesis  # noqa: F401
 
     import close_conformance.plugin  # noqa: F401
 
     began = time.monotonic()
-    results, clean = prove(
-        chosen, root=Path.cwd(), seed=args.seed, profile=args.profile, workers=args.workers
-    )
-    print(_table(results))
-    print(f"clean mock, same selections: exit {clean['exit_code']}; total {time.monotonic() - began:.0f} s")
+    proof = prove(chosen, root=Path.cwd(), seed=args.seed, profile=args.profile, workers=args.workers)
+    print(_table(proof.results))
+    print(f"clean mock, same selections, both readings: exit {proof.clean_exit}")
+    print(f"total {time.monotonic() - began:.0f} s")
     if args.json:
-        args.json.write_text(
-            json.dumps({"faults": [asdict(r) for r in results], "clean_exit": clean["exit_code"]}, indent=1)
-        )
-    return 0 if all(r.caught for r in results) and clean["exit_code"] == 0 else 1
+        document = {"faults": [asdict(r) for r in proof.results], "clean_exit": proof.clean_exit}
+        args.json.write_text(json.dumps({**document, "collected": proof.collected}, indent=1))
+    return 0 if all(r.caught for r in proof.results) and proof.clean_exit == 0 else 1
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ class Fault:
     name: str
     rule: str
     description: str
+    strict: bool = False
+    """Breaks a reading the register accepts by default: only a --strict run can catch it."""
 
 
 def _catalogue(*faults: Fault) -> Mapping[str, Fault]:
@@ -130,6 +132,7 @@ FAULTS: Mapping[str, Fault] = _catalogue(
         "lead-delete-keeps-contacts",
         "lead.delete-cascade",
         "deleting a lead keeps its contacts and emails (strict)",
+        strict=True,
     ),
     Fault(
         "lead-delete-contacts-still-listed",
@@ -248,7 +251,9 @@ FAULTS: Mapping[str, Fault] = _catalogue(
     Fault("outbox-cannot-cancel", "email.cancel-to-draft", "an outbox email cannot go back to draft"),
     Fault("draft-to-scheduled-refused", "email.draft-transitions", "a draft cannot move to scheduled"),
     Fault("draft-to-outbox-refused", "email.draft-transitions", "a draft cannot move to outbox"),
-    Fault("draft-to-sent-allowed", "email.draft-transitions", "a draft can move to sent (strict)"),
+    Fault(
+        "draft-to-sent-allowed", "email.draft-transitions", "a draft can move to sent (strict)", strict=True
+    ),
     Fault(
         "scheduled-without-date-accepted",
         "email.scheduling-fields",
@@ -338,6 +343,7 @@ FAULTS: Mapping[str, Fault] = _catalogue(
         "send-as-delete-by-users-answers-200",
         "send_as.delete-status",
         "DELETE /send_as/?… answers 200 {} instead of 204 (strict)",
+        strict=True,
     ),
     Fault(
         "bulk-returns-only-changed",

@@ -1,0 +1,75 @@
+"""The suite's power, as a self-test: every rule has a test and a planted fault, every fault is
+caught by a test that guards its rule, and the clean mock passes the same selections.
+
+One run of `python -m close_conformance.proof` (each fault in its own process, quick profile,
+fixed seed, no example database) feeds every test here; its table is printed on failure.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from close_conformance.contract import Contract, default_contract
+from close_conformance.mock.faults import FAULTS
+
+pytestmark = [pytest.mark.selftest, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def contract() -> Contract:
+    return default_contract()
+
+
+@pytest.fixture(scope="module")
+def proof(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    results = tmp_path_factory.mktemp("proof") / "proof.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "close_conformance.proof", "--json", str(results)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert results.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    data: dict[str, Any] = json.loads(results.read_text())
+    data["table"] = done.stdout
+    return data
+
+
+def test_every_rule_has_a_fault_and_every_fault_a_rule(contract: Contract) -> None:
+    for rule in contract.rules.values():
+        assert rule.faults, f"{rule.id} has no planted fault in specs/rules.yaml"
+        for fault in rule.faults:
+            assert fault in FAULTS, f"{rule.id} names {fault!r}, which `close-mock faults` does not list"
+            assert FAULTS[fault].rule == rule.id, f"{fault} breaks {FAULTS[fault].rule}, not {rule.id}"
+    listed = {fault for rule in contract.rules.values() for fault in rule.faults}
+    assert sorted(set(FAULTS) - listed) == [], "faults missing from specs/rules.yaml"
+
+
+def test_every_rule_has_a_test(proof: dict[str, Any], contract: Contract) -> None:
+    guarded = {rule for test in proof["collected"] for rule in test["rules"]}
+    assert sorted(set(contract.rules) - guarded) == [], "rules no test carries (pytest.mark.rule)"
+
+
+def test_every_conformance_test_names_its_rules(proof: dict[str, Any], contract: Contract) -> None:
+    for test in proof["collected"]:
+        assert test["rules"], f"{test['nodeid']} carries no rule marker"
+        assert set(test["rules"]) <= set(contract.rules), f"{test['nodeid']} names unknown rules"
+
+
+def test_every_fault_is_caught_by_a_test_of_its_rule(proof: dict[str, Any]) -> None:
+    missed = [r for r in proof["faults"] if not r["caught"]]
+    assert missed == [], proof["table"]
+    assert {r["fault"] for r in proof["faults"]} == set(FAULTS)
+
+
+def test_the_clean_mock_passes_the_same_selections(proof: dict[str, Any]) -> None:
+    assert proof["clean_exit"] == 0, proof["table"]
