@@ -82,6 +82,18 @@ def measure(url: str, headers: dict[str, str], seconds: float) -> tuple[str, flo
     return "4 http.client processes", with_processes(url, headers, seconds)
 
 
+def _wait_until_listening(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def main(seconds: float = 10) -> None:
     with serve("--log-level", "warning") as served:
         me = served.user(0, 0)
@@ -98,6 +110,7 @@ def main(seconds: float = 10) -> None:
     try:
         assert hello.stdout is not None
         port = int(hello.stdout.readline())
+        _wait_until_listening(port)
         _, hello_rps = measure(f"http://127.0.0.1:{port}/", {}, seconds)
     finally:
         hello.terminate()
