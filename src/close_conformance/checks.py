@@ -46,6 +46,8 @@ class Exchange:
     """Response headers, names in lower case."""
     body: Any = NO_JSON
     raw: bytes = b""
+    request_is_json: bool = True
+    """False when the request body did not parse as JSON: its 400 is not a validation error."""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -106,7 +108,8 @@ def error_body_conformance(exchange: Exchange, _: Viewpoint) -> None:
                 f"400 validation error needs both `errors` (list) and `field-errors` (object): {body}",
             )
         return
-    if exchange.status == 400 and not runtime.current().accepts("error-shape-400", "error"):
+    strict_shape = not runtime.current().accepts("error-shape-400", "error")
+    if exchange.status == 400 and exchange.request_is_json and strict_shape:
         raise RuleViolation("errors.shape", f"400 without `errors`/`field-errors` (strict reading): {body}")
     if not isinstance(body.get("error"), str) or not body["error"]:
         raise RuleViolation("errors.shape", f"{exchange.status} needs an `error` message: {body}")

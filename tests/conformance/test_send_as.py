@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import pytest
 from hypothesis import currently_in_test_context, event, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from close_conformance.checks import NO_JSON, Exchange, RuleViolation, Viewpoint, check_exchange
@@ -394,25 +395,33 @@ class TestSendAs(SendAsMachine.TestCase):
     def runTest(self) -> None:
         try:
             super().runTest()
-        except BaseExceptionGroup as group:
+        except Flaky as error:
             # A server that broke a rule may also keep what a run created (a delete that does
-            # not delete), so the next run starts elsewhere and Hypothesis cannot replay the
-            # failure the same way: it then reports the violation inside a Flaky error. The
-            # violation was observed all the same: report it as what it is.
-            violation = next((e for e in _leaves(group) if isinstance(e, RuleViolation)), None)
+            # not delete, an id the ledger cannot recognise), so the next run starts elsewhere and
+            # Hypothesis cannot replay the failure the same way: it then reports a Flaky error
+            # around the violation. The violation was observed all the same: report it as such.
+            violation = next((e for e in _related(error) if isinstance(e, RuleViolation)), None)
             if violation is None:
                 raise
             violation.add_note(
                 "(Hypothesis could not replay this failure identically: the server's state changed "
-                "between runs, likely something created could not be removed.)"
+                "between runs, likely because something created could not be removed.)"
             )
-            raise violation from group
+            raise violation from error
 
 
-def _leaves(error: BaseException) -> list[BaseException]:
-    if isinstance(error, BaseExceptionGroup):
-        return [leaf for child in error.exceptions for leaf in _leaves(child)]
-    return [error]
+def _related(error: BaseException, seen: set[int] | None = None) -> list[BaseException]:
+    """The error, the members of a group and what each was raised from or during, depth first."""
+    seen = set() if seen is None else seen
+    if id(error) in seen:
+        return []
+    seen.add(id(error))
+    found = [error]
+    children = list(error.exceptions) if isinstance(error, BaseExceptionGroup) else []
+    for child in [*children, error.__cause__, error.__context__]:
+        if child is not None:
+            found += _related(child, seen)
+    return found
 
 
 # --------------------------------------------------------------------------- single cases
