@@ -445,6 +445,22 @@ def _parse(content: bytes) -> Any:
         return NO_JSON
 
 
+def is_json(content: bytes | str | None) -> bool:
+    """Whether a request body is JSON (no body counts: a query's 400 is a validation error).
+    NaN and Infinity are not JSON, though Python's parser takes them."""
+    if content is None or content == b"" or content == "":
+        return content is None
+    try:
+        json.loads(content, parse_constant=_refuse)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _refuse(constant: str) -> None:
+    raise ValueError(constant)
+
+
 def register() -> None:
     """Register the checks with schemathesis (globally: call once per process)."""
     import schemathesis
@@ -473,6 +489,7 @@ def register() -> None:
                 headers={k.lower(): v[0] if isinstance(v, list) else v for k, v in response.headers.items()},
                 body=_parse(response.content),
                 raw=response.content or b"",
+                request_is_json=is_json(response.request.body),
             )
             check.function(exchange, viewpoint)
 

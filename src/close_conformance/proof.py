@@ -93,11 +93,14 @@ def _timed(args: Sequence[str], root: str) -> tuple[dict[str, Any], float]:
 
 
 def guarding_tests(collected: Iterable[dict[str, Any]], rule: str) -> list[str]:
-    """Node ids of the tests carrying `rule`: the narrow ones first, then the schemathesis ones
-    (with --rule, those build only the operations the rule concerns)."""
+    """What to run for `rule`: the node ids of the narrow tests carrying it first, then the files
+    of the schemathesis tests carrying it. Those are given as files, since pytest cannot select a
+    schemathesis item by node id; --rule keeps only their items for the rule, and builds only the
+    operations it concerns."""
     guarding = [t["nodeid"] for t in collected if rule in t["rules"]]
     narrow = [n for n in guarding if not n.split("::")[0].endswith(BROAD_TESTS)]
-    return narrow + [n for n in guarding if n not in narrow]
+    broad = sorted({n.split("::")[0] for n in guarding if n not in narrow})
+    return narrow + broad
 
 
 def _verdict(fault: str, rule: str, data: dict[str, Any], seconds: float, selected: int) -> FaultResult:

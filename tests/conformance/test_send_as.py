@@ -8,7 +8,7 @@ and the register), and after every step each identity's lists (the filters namin
 exactly what the model says. Each run starts from the server's real state and only ever writes to
 associations this session created; pre-existing ones are read, never touched.
 
-The plain tests below state single cases directly.
+The plain tests, first in the file, state single cases directly (each marked with its rule).
 """
 
 from __future__ import annotations
@@ -184,6 +184,212 @@ class Session:
 
 class _Bound:
     session: ClassVar[Session | None] = None
+
+
+# --------------------------------------------------------------------------- single cases
+# (first: with -x, a fault they catch stops the run before the scenario searches for it)
+@pytest.fixture
+def send_as(
+    api: Callable[[Role], CloseClient],
+    me: Identity,
+    peer: Identity,
+    outsider: Identity,
+    ledger: Ledger,
+    close_context: RunContext,
+) -> Iterator[Session]:
+    """Removes what the test created afterwards (no checks there: those belong in the test)."""
+    send_as = Session(api, {"me": me, "peer": peer, "outsider": outsider}, ledger, close_context)
+    yield send_as
+    send_as.cleanup()
+
+
+def own(send_as: Session, state: SendAsModel, allowing: Role = "me", allowed: Role = "peer") -> Association:
+    """An association the test may write to: created now (or earlier in this run) by its allowing
+    user; the test is skipped when somebody else's holds the pair."""
+    pair = (send_as.user(allowing), send_as.user(allowed))
+    existing = state.find(*pair)
+    if existing is not None and not send_as.ledger.owns(existing.id):
+        pytest.skip(f"an association {allowing} -> {allowed} exists and was not created by this run")
+    body = {"allowing_user_id": pair[0], "allowed_user_id": pair[1]}
+    expectation = state.expect_create(pair[0], *pair)
+    state.apply(send_as.judge(expectation, allowing, "POST", "/send_as/", body=body))
+    association = state.find(*pair)
+    assert association is not None
+    send_as.created.setdefault(association.id, allowing)
+    return association
+
+
+@pytest.mark.rule("send_as.get-involved-only")
+def test_get_answers_the_two_users_and_not_the_outsider(send_as: Session) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
+    assert state.expect_get(send_as.user("outsider"), mine.id).must_refuse
+    for role in ROLES:
+        send_as.judge(state.expect_get(send_as.user(role), mine.id), role, "GET", f"/send_as/{mine.id}/")
+
+
+@pytest.mark.rule("send_as.list-involved-only")
+@pytest.mark.parametrize(
+    ("actor", "allowing", "allowed"),
+    [("me", "peer", None), ("me", None, "peer"), ("me", "peer", "outsider"), ("outsider", "me", "peer")],
+)
+def test_list_filters_naming_only_others_are_refused(
+    send_as: Session, actor: Role, allowing: Role | None, allowed: Role | None
+) -> None:
+    state = send_as.start()
+    own(send_as, state, "me", "peer")
+    own(send_as, state, "peer", "me")
+    filters = {k: send_as.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
+    expectation = state.expect_list(send_as.user(actor), **filters)
+    assert expectation.must_refuse
+    query = {f"{k}_user_id": v for k, v in filters.items()}
+    send_as.judge(expectation, actor, "GET", "/send_as/", query=query)
+
+
+@pytest.mark.rule("send_as.list-default-allowing", "send_as.list-involved-only")
+@pytest.mark.parametrize("actor", ROLES)
+def test_list_with_every_filter_combination(send_as: Session, actor: Role) -> None:
+    """With me -> peer and peer -> me in place: no filter, each filter, both filters, naming
+    each identity (or nobody)."""
+    state = send_as.start()
+    own(send_as, state, "me", "peer")
+    own(send_as, state, "peer", "me")
+    for allowing in (None, *ROLES):
+        for allowed in (None, *ROLES):
+            filters = {k: send_as.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
+            query = {f"{k}_user_id": v for k, v in filters.items()}
+            send_as.judge(
+                state.expect_list(send_as.user(actor), **filters), actor, "GET", "/send_as/", query=query
+            )
+
+
+@pytest.mark.rule("send_as.delete-by-users")
+@pytest.mark.parametrize("missing", ["allowing", "allowed"])
+def test_delete_by_users_with_one_id_missing_is_refused(send_as: Session, missing: str) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
+    filters = {"allowing": mine.allowing_user_id, "allowed": mine.allowed_user_id}
+    del filters[missing]
+    if any(not send_as.ledger.owns(a.id) for a in state.matching(**filters)):
+        pytest.skip(
+            "an association matching the one id given is not this run's (a faulty server could remove it)"
+        )
+    expectation = state.expect_delete_by_users(send_as.user("me"), **filters)
+    query = {f"{k}_user_id": v for k, v in filters.items()}
+    send_as.judge(expectation, "me", "DELETE", "/send_as/", query=query)
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
+
+
+@pytest.mark.rule("send_as.delete-by-users", "send_as.delete-status")
+def test_delete_by_users_only_as_the_allowing_user(send_as: Session) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
+    pair = {"allowing": mine.allowing_user_id, "allowed": mine.allowed_user_id}
+    query = {f"{k}_user_id": v for k, v in pair.items()}
+    refused = state.expect_delete_by_users(send_as.user("peer"), **pair)
+    assert refused.must_refuse
+    send_as.judge(refused, "peer", "DELETE", "/send_as/", query=query)
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
+    done = state.expect_delete_by_users(send_as.user("me"), **pair)
+    state.apply(send_as.judge(done, "me", "DELETE", "/send_as/", query=query))
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
+    send_as.judge(
+        state.expect_delete_by_users(send_as.user("me"), **pair), "me", "DELETE", "/send_as/", query=query
+    )
+
+
+@pytest.mark.rule("send_as.delete-by-id", "send_as.delete-status")
+def test_delete_by_id_not_by_the_outsider_then_by_me(send_as: Session) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
+    path = f"/send_as/{mine.id}/"
+    refused = state.expect_delete(send_as.user("outsider"), mine.id)
+    assert refused.must_refuse
+    send_as.judge(refused, "outsider", "DELETE", path)
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", path)
+    state.apply(send_as.judge(state.expect_delete(send_as.user("me"), mine.id), "me", "DELETE", path))
+    for role in ("me", "peer"):
+        send_as.judge(state.expect_get(send_as.user(role), mine.id), role, "GET", path)
+    send_as.judge(state.expect_delete(send_as.user("me"), mine.id), "me", "DELETE", path)
+
+
+@pytest.mark.rule("send_as.delete-by-id")
+def test_delete_by_id_by_the_allowed_user_follows_the_register(send_as: Session) -> None:
+    state = send_as.start()
+    mine = own(send_as, state)
+    path = f"/send_as/{mine.id}/"
+    state.apply(send_as.judge(state.expect_delete(send_as.user("peer"), mine.id), "peer", "DELETE", path))
+    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", path)
+
+
+@pytest.mark.rule("send_as.create-as-allowing-user", "send_as.create-same-organization")
+@pytest.mark.parametrize(
+    ("actor", "allowing", "allowed"),
+    [("peer", "me", "peer"), ("me", "peer", "me"), ("me", "me", "outsider"), ("outsider", "outsider", "me")],
+)
+def test_create_refused(send_as: Session, actor: Role, allowing: Role, allowed: Role) -> None:
+    state = send_as.start()
+    pair = (send_as.user(allowing), send_as.user(allowed))
+    existing = state.find(*pair)
+    if existing is not None and not send_as.ledger.owns(existing.id):
+        pytest.skip(f"{allowing} -> {allowed} exists and was not created by this run: not touched")
+    expectation = state.expect_create(send_as.user(actor), *pair)
+    assert expectation.must_refuse
+    body = {"allowing_user_id": pair[0], "allowed_user_id": pair[1]}
+    send_as.judge(expectation, actor, "POST", "/send_as/", body=body)
+    for role in (allowing, allowed):
+        send_as.judge(state.expect_list(send_as.user(role)), role, "GET", "/send_as/")
+
+
+@pytest.mark.rule("send_as.bulk-returns-all-allowing")
+@pytest.mark.parametrize("actor", ROLES)
+def test_bulk_without_changes_answers_every_association_where_i_am_allowing(
+    send_as: Session, actor: Role
+) -> None:
+    state = send_as.start()
+    own(send_as, state, "me", "peer")
+    own(send_as, state, "peer", "me")
+    expectation = state.expect_bulk(send_as.user(actor), [], [])
+    body: dict[str, list[str]] = {"allowed_user_ids": [], "disallowed_user_ids": []}
+    send_as.judge(expectation, actor, "POST", "/send_as/bulk/", body=body)
+
+
+@pytest.mark.rule("send_as.bulk-returns-all-allowing", "send_as.create-same-organization")
+def test_bulk_allowing_the_outsider_is_refused_and_allows_nobody(send_as: Session) -> None:
+    state = send_as.start()
+    me, peer, outsider = (send_as.user(r) for r in ROLES)
+    existing = state.find(me, peer)
+    if existing is not None and not send_as.ledger.owns(existing.id):
+        pytest.skip("an association me -> peer exists and was not created by this run: not touched")
+    expectation = state.expect_bulk(me, [peer, outsider], [])
+    assert expectation.must_refuse
+    body = {"allowed_user_ids": [peer, outsider], "disallowed_user_ids": []}
+    send_as.judge(expectation, "me", "POST", "/send_as/bulk/", body=body)
+    send_as.judge(state.expect_list(me), "me", "GET", "/send_as/")
+
+
+@pytest.mark.rule("send_as.bulk-returns-all-allowing")
+def test_bulk_allows_then_disallows(send_as: Session) -> None:
+    state = send_as.start()
+    me, peer = send_as.user("me"), send_as.user("peer")
+    own(send_as, state, "peer", "me")  # where I am allowed, not allowing: never in my bulk answer
+    own(send_as, state, "me", "peer")
+    steps: list[tuple[list[str], list[str]]] = [
+        ([], []),  # unchanged: still listed
+        ([], [peer]),
+        ([], [peer]),  # not allowed any more: nothing to do
+        ([peer], []),
+        ([peer], []),  # allowed already: still once
+    ]
+    for allowed, disallowed in steps:
+        expectation = state.expect_bulk(me, allowed, disallowed)
+        body = {"allowed_user_ids": allowed, "disallowed_user_ids": disallowed}
+        state.apply(send_as.judge(expectation, "me", "POST", "/send_as/bulk/", body=body))
+        for role in ("me", "peer"):
+            for key in ("allowing", "allowed"):
+                user = send_as.user(role)
+                query = {f"{key}_user_id": user}
+                send_as.judge(state.expect_list(user, **{key: user}), role, "GET", "/send_as/", query=query)
 
 
 # --------------------------------------------------------------------------- the scenario
@@ -422,200 +628,3 @@ def _related(error: BaseException, seen: set[int] | None = None) -> list[BaseExc
         if child is not None:
             found += _related(child, seen)
     return found
-
-
-# --------------------------------------------------------------------------- single cases
-@pytest.fixture
-def send_as(
-    api: Callable[[Role], CloseClient],
-    me: Identity,
-    peer: Identity,
-    outsider: Identity,
-    ledger: Ledger,
-    close_context: RunContext,
-) -> Iterator[Session]:
-    """Removes what the test created afterwards (no checks there: those belong in the test)."""
-    send_as = Session(api, {"me": me, "peer": peer, "outsider": outsider}, ledger, close_context)
-    yield send_as
-    send_as.cleanup()
-
-
-def own(send_as: Session, state: SendAsModel, allowing: Role = "me", allowed: Role = "peer") -> Association:
-    """An association the test may write to: created now (or earlier in this run) by its allowing
-    user; the test is skipped when somebody else's holds the pair."""
-    pair = (send_as.user(allowing), send_as.user(allowed))
-    existing = state.find(*pair)
-    if existing is not None and not send_as.ledger.owns(existing.id):
-        pytest.skip(f"an association {allowing} -> {allowed} exists and was not created by this run")
-    body = {"allowing_user_id": pair[0], "allowed_user_id": pair[1]}
-    expectation = state.expect_create(pair[0], *pair)
-    state.apply(send_as.judge(expectation, allowing, "POST", "/send_as/", body=body))
-    association = state.find(*pair)
-    assert association is not None
-    send_as.created.setdefault(association.id, allowing)
-    return association
-
-
-@pytest.mark.rule("send_as.get-involved-only")
-def test_get_answers_the_two_users_and_not_the_outsider(send_as: Session) -> None:
-    state = send_as.start()
-    mine = own(send_as, state)
-    assert state.expect_get(send_as.user("outsider"), mine.id).must_refuse
-    for role in ROLES:
-        send_as.judge(state.expect_get(send_as.user(role), mine.id), role, "GET", f"/send_as/{mine.id}/")
-
-
-@pytest.mark.rule("send_as.list-involved-only")
-@pytest.mark.parametrize(
-    ("actor", "allowing", "allowed"),
-    [("me", "peer", None), ("me", None, "peer"), ("me", "peer", "outsider"), ("outsider", "me", "peer")],
-)
-def test_list_filters_naming_only_others_are_refused(
-    send_as: Session, actor: Role, allowing: Role | None, allowed: Role | None
-) -> None:
-    state = send_as.start()
-    own(send_as, state, "me", "peer")
-    own(send_as, state, "peer", "me")
-    filters = {k: send_as.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
-    expectation = state.expect_list(send_as.user(actor), **filters)
-    assert expectation.must_refuse
-    query = {f"{k}_user_id": v for k, v in filters.items()}
-    send_as.judge(expectation, actor, "GET", "/send_as/", query=query)
-
-
-@pytest.mark.rule("send_as.list-default-allowing", "send_as.list-involved-only")
-@pytest.mark.parametrize("actor", ROLES)
-def test_list_with_every_filter_combination(send_as: Session, actor: Role) -> None:
-    """With me -> peer and peer -> me in place: no filter, each filter, both filters, naming
-    each identity (or nobody)."""
-    state = send_as.start()
-    own(send_as, state, "me", "peer")
-    own(send_as, state, "peer", "me")
-    for allowing in (None, *ROLES):
-        for allowed in (None, *ROLES):
-            filters = {k: send_as.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
-            query = {f"{k}_user_id": v for k, v in filters.items()}
-            send_as.judge(
-                state.expect_list(send_as.user(actor), **filters), actor, "GET", "/send_as/", query=query
-            )
-
-
-@pytest.mark.rule("send_as.delete-by-users")
-@pytest.mark.parametrize("missing", ["allowing", "allowed"])
-def test_delete_by_users_with_one_id_missing_is_refused(send_as: Session, missing: str) -> None:
-    state = send_as.start()
-    mine = own(send_as, state)
-    filters = {"allowing": mine.allowing_user_id, "allowed": mine.allowed_user_id}
-    del filters[missing]
-    if any(not send_as.ledger.owns(a.id) for a in state.matching(**filters)):
-        pytest.skip(
-            "an association matching the one id given is not this run's (a faulty server could remove it)"
-        )
-    expectation = state.expect_delete_by_users(send_as.user("me"), **filters)
-    query = {f"{k}_user_id": v for k, v in filters.items()}
-    send_as.judge(expectation, "me", "DELETE", "/send_as/", query=query)
-    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
-
-
-@pytest.mark.rule("send_as.delete-by-users", "send_as.delete-status")
-def test_delete_by_users_only_as_the_allowing_user(send_as: Session) -> None:
-    state = send_as.start()
-    mine = own(send_as, state)
-    pair = {"allowing": mine.allowing_user_id, "allowed": mine.allowed_user_id}
-    query = {f"{k}_user_id": v for k, v in pair.items()}
-    refused = state.expect_delete_by_users(send_as.user("peer"), **pair)
-    assert refused.must_refuse
-    send_as.judge(refused, "peer", "DELETE", "/send_as/", query=query)
-    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
-    done = state.expect_delete_by_users(send_as.user("me"), **pair)
-    state.apply(send_as.judge(done, "me", "DELETE", "/send_as/", query=query))
-    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", f"/send_as/{mine.id}/")
-    send_as.judge(
-        state.expect_delete_by_users(send_as.user("me"), **pair), "me", "DELETE", "/send_as/", query=query
-    )
-
-
-@pytest.mark.rule("send_as.delete-by-id", "send_as.delete-status")
-def test_delete_by_id_not_by_the_outsider_then_by_me(send_as: Session) -> None:
-    state = send_as.start()
-    mine = own(send_as, state)
-    path = f"/send_as/{mine.id}/"
-    refused = state.expect_delete(send_as.user("outsider"), mine.id)
-    assert refused.must_refuse
-    send_as.judge(refused, "outsider", "DELETE", path)
-    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", path)
-    state.apply(send_as.judge(state.expect_delete(send_as.user("me"), mine.id), "me", "DELETE", path))
-    for role in ("me", "peer"):
-        send_as.judge(state.expect_get(send_as.user(role), mine.id), role, "GET", path)
-    send_as.judge(state.expect_delete(send_as.user("me"), mine.id), "me", "DELETE", path)
-
-
-@pytest.mark.rule("send_as.delete-by-id")
-def test_delete_by_id_by_the_allowed_user_follows_the_register(send_as: Session) -> None:
-    state = send_as.start()
-    mine = own(send_as, state)
-    path = f"/send_as/{mine.id}/"
-    state.apply(send_as.judge(state.expect_delete(send_as.user("peer"), mine.id), "peer", "DELETE", path))
-    send_as.judge(state.expect_get(send_as.user("me"), mine.id), "me", "GET", path)
-
-
-@pytest.mark.rule("send_as.create-as-allowing-user", "send_as.create-same-organization")
-@pytest.mark.parametrize(
-    ("actor", "allowing", "allowed"),
-    [("peer", "me", "peer"), ("me", "peer", "me"), ("me", "me", "outsider"), ("outsider", "outsider", "me")],
-)
-def test_create_refused(send_as: Session, actor: Role, allowing: Role, allowed: Role) -> None:
-    state = send_as.start()
-    pair = (send_as.user(allowing), send_as.user(allowed))
-    existing = state.find(*pair)
-    if existing is not None and not send_as.ledger.owns(existing.id):
-        pytest.skip(f"{allowing} -> {allowed} exists and was not created by this run: not touched")
-    expectation = state.expect_create(send_as.user(actor), *pair)
-    assert expectation.must_refuse
-    body = {"allowing_user_id": pair[0], "allowed_user_id": pair[1]}
-    send_as.judge(expectation, actor, "POST", "/send_as/", body=body)
-    for role in (allowing, allowed):
-        send_as.judge(state.expect_list(send_as.user(role)), role, "GET", "/send_as/")
-
-
-@pytest.mark.rule("send_as.bulk-returns-all-allowing")
-@pytest.mark.parametrize("actor", ROLES)
-def test_bulk_without_changes_answers_every_association_where_i_am_allowing(
-    send_as: Session, actor: Role
-) -> None:
-    state = send_as.start()
-    expectation = state.expect_bulk(send_as.user(actor), [], [])
-    body: dict[str, list[str]] = {"allowed_user_ids": [], "disallowed_user_ids": []}
-    send_as.judge(expectation, actor, "POST", "/send_as/bulk/", body=body)
-
-
-@pytest.mark.rule("send_as.bulk-returns-all-allowing", "send_as.create-same-organization")
-def test_bulk_allowing_the_outsider_is_refused_and_allows_nobody(send_as: Session) -> None:
-    state = send_as.start()
-    me, peer, outsider = (send_as.user(r) for r in ROLES)
-    if state.find(me, peer) is not None:
-        pytest.skip("an association me -> peer exists: the test needs to see none created")
-    expectation = state.expect_bulk(me, [peer, outsider], [])
-    assert expectation.must_refuse
-    body = {"allowed_user_ids": [peer, outsider], "disallowed_user_ids": []}
-    send_as.judge(expectation, "me", "POST", "/send_as/bulk/", body=body)
-    send_as.judge(state.expect_list(me), "me", "GET", "/send_as/")
-
-
-@pytest.mark.rule("send_as.bulk-returns-all-allowing")
-def test_bulk_allows_then_disallows(send_as: Session) -> None:
-    state = send_as.start()
-    me, peer = send_as.user("me"), send_as.user("peer")
-    existing = state.find(me, peer)
-    if existing is not None and not send_as.ledger.owns(existing.id):
-        pytest.skip("an association me -> peer exists and was not created by this run")
-    own(send_as, state, "peer", "me")  # where I am allowed, not allowing: never in my bulk answer
-    for allowed, disallowed in (([peer], []), ([], [peer]), ([], [peer])):
-        expectation = state.expect_bulk(me, allowed, disallowed)
-        body = {"allowed_user_ids": allowed, "disallowed_user_ids": disallowed}
-        state.apply(send_as.judge(expectation, "me", "POST", "/send_as/bulk/", body=body))
-        for role in ("me", "peer"):
-            for key in ("allowing", "allowed"):
-                user = send_as.user(role)
-                query = {f"{key}_user_id": user}
-                send_as.judge(state.expect_list(user, **{key: user}), role, "GET", "/send_as/", query=query)
