@@ -30,8 +30,11 @@ from close_conformance.target import Identity, Target
 __all__ = ["References", "load_schema", "run_case"]
 
 
-def load_schema() -> Any:
-    """The spec as a schemathesis schema, configured from this run's settings."""
+def load_schema(*, only_selected_rules: bool = True) -> Any:
+    """The spec as a schemathesis schema, configured from this run's settings.
+
+    With --rule (and `only_selected_rules`), only the operations those rules concern.
+    """
     import schemathesis
     from schemathesis.config import SchemathesisConfig
 
@@ -66,7 +69,7 @@ def load_schema() -> Any:
     # With --rule, build only the operations those rules concern: schemathesis computes each
     # operation's coverage cases when the tests are collected, the slow part of a narrow run.
     wanted = [context.contract.rules[r] for r in settings.rules if r in context.contract.rules]
-    if wanted and all("*" not in rule.operations for rule in wanted):
+    if only_selected_rules and wanted and all("*" not in rule.operations for rule in wanted):
         schema = schema.include(operation_id=sorted({o for rule in wanted for o in rule.operations}))
     return schema
 

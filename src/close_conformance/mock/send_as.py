@@ -52,12 +52,15 @@ def _deleted(call: Call) -> Reply:
     return Reply(204) if status == 204 else Reply(status, {})
 
 
-def _colleague(call: Call, user_id: str, field: str, *, outsider_fault: str) -> User:
-    """The user an association may allow: someone of my organization other than me."""
+def _colleague(
+    call: Call, user_id: str, field: str, *, outsider_fault: str, allowing: str | None = None
+) -> User:
+    """The user an association may allow: someone of my organization other than the allowing
+    user (me, unless a fault lets me grant for someone else)."""
     user = call.store.users.get(user_id)
     if user is None or (user.organization_id != call.org_id and not call.faults.on(outsider_fault)):
         raise _refuse(call, field, "Must be a user of your organization.")
-    if user.id == call.user.id:
+    if user.id == (allowing or call.user.id):
         raise _refuse(call, field, "You cannot allow yourself to send as you.")
     return user
 
@@ -103,7 +106,11 @@ def create_send_as(call: Call) -> Reply:
         if allowing is None:
             raise _refuse(call, "allowing_user_id", "Must be a user of your organization.")
     allowed = _colleague(
-        call, call.body["allowed_user_id"], "allowed_user_id", outsider_fault="send-as-allowed-outside-org"
+        call,
+        call.body["allowed_user_id"],
+        "allowed_user_id",
+        outsider_fault="send-as-allowed-outside-org",
+        allowing=allowing_id,
     )
     if allowed.id == allowing_id:
         raise _refuse(call, "allowed_user_id", "A user cannot allow themselves.")
@@ -113,15 +120,18 @@ def create_send_as(call: Call) -> Reply:
     return Reply(status, render_send_as(association, call))
 
 
-def _visible(call: Call) -> SendAs:
-    association = call.store.find(call.store.send_as, call.path["id"], call.org_id)
+def _visible(call: Call, *, leak: str) -> SendAs:
+    # The `leak` fault lets anyone reach the association, another organization's user included:
+    # the suite's outsider is the uninvolved user it has.
+    scope = None if call.faults.on(leak) else call.org_id
+    association = call.store.find(call.store.send_as, call.path["id"], scope)
     if association is None:
         raise not_found()
     return association
 
 
 def get_send_as(call: Call) -> Reply:
-    association = _visible(call)
+    association = _visible(call, leak="send-as-get-visible-to-outsider")
     me = call.user.id
     involved = me in (association.allowing_user_id, association.allowed_user_id)
     if not involved and not call.faults.on("send-as-get-visible-to-outsider"):
@@ -132,7 +142,7 @@ def get_send_as(call: Call) -> Reply:
 
 
 def delete_send_as(call: Call) -> Reply:
-    association = _visible(call)
+    association = _visible(call, leak="send-as-delete-by-outsider")
     me = call.user.id
     if me == association.allowed_user_id:
         # Discrepancy `send-as-delete-by-id-who`: may the allowed user revoke? Refused means 404.
