@@ -26,7 +26,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FaultResult", "Planted", "Proof", "guarding_tests", "main", "prove", "run_pytest"]
+__all__ = [
+    "FaultResult",
+    "Planted",
+    "Proof",
+    "first_fault_per_rule",
+    "guarding_tests",
+    "main",
+    "prove",
+    "run_pytest",
+]
 
 # Tests that build every operation (schemathesis' coverage phase is computed at collection):
 # run after the narrower tests, so -x usually stops before them.
@@ -58,15 +67,9 @@ def run_pytest(args: Sequence[str], *, root: Path) -> dict[str, Any]:
         state = Path(scratch) / "state"
         argv = [
             *args,
-            *(
-                "-p",
-                "no:cacheprovider",
-                "-q",
-                "--close-results",
-                str(results),
-                "--close-state-dir",
-                str(state),
-            ),
+            *("-p", "no:cacheprovider", "-q"),
+            *("--close-results", str(results), "--close-state-dir", str(state)),
+            *("-n", "0"),  # this process is the fault's own: no xdist workers under it
             # The warm parent imported the plugin before this session could rewrite its asserts.
             *("-W", "ignore::pytest.PytestAssertRewriteWarning"),
         ]
@@ -166,6 +169,13 @@ def prove(
         return Proof(results, clean_exit, collected)
 
 
+def first_fault_per_rule() -> list[str]:
+    """The first fault specs/rules.yaml names for each rule: one proof per rule, in rule order."""
+    from close_conformance.contract import default_contract
+
+    return [rule.faults[0] for rule in default_contract().rules.values() if rule.faults]
+
+
 def _table(results: list[FaultResult]) -> str:
     lines = [f"{'fault':42} {'rule':38} {'caught':6} {'requests':>8} {'seconds':>7}  by"]
     for r in results:
@@ -190,8 +200,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--one-per-rule", action="store_true", help="only the first fault rules.yaml lists for each rule"
+    )
     args = parser.parse_args(argv)
-    chosen = [Planted(name, FAULTS[name].rule, FAULTS[name].strict) for name in (args.faults or FAULTS)]
+    names = args.faults or (first_fault_per_rule() if args.one_per_rule else list(FAULTS))
+    chosen = [Planted(name, FAULTS[name].rule, FAULTS[name].strict) for name in names]
     import pytest  # noqa: F401 - imported before forking, so every fault's process starts warm
     import schemathesis  # noqa: F401
 

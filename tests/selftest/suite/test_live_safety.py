@@ -36,6 +36,8 @@ def _start_run(served: Served, state: Path) -> subprocess.Popen[str]:
         "thorough",  # long enough to be interrupted mid-way
         "-p",
         "no:cacheprovider",
+        "-n",
+        "0",  # one process: the signal reaches the run that holds the ledger
         "-q",
     ]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -106,6 +108,8 @@ def test_a_killed_run_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
                 "quick",
                 "-p",
                 "no:cacheprovider",
+                "-n",
+                "0",
                 "-q",
             ],
             cwd=ROOT,
