@@ -11,7 +11,6 @@ without --allow-send.
 from __future__ import annotations
 
 import hashlib
-import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,12 +123,17 @@ class References:
         }
 
 
-_ADDRESS_DOMAIN = re.compile(r"@[^@>\s]+")
-
-
 def _reserved_domain(address: Any) -> Any:
-    """Generated recipients on a live org go to example.com, which never delivers."""
-    return _ADDRESS_DOMAIN.sub("@example.com", address) if isinstance(address, str) else address
+    """Generated recipients on a live org go to example.com, which never delivers. Only the
+    address's own domain changes: a display name may hold an "@" of its own."""
+    if not isinstance(address, str):
+        return address
+    if address.endswith(">") and "<" in address:
+        name, _, mailbox = address[:-1].rpartition("<")
+        local = mailbox.rpartition("@")[0]
+        return f"{name}<{local}@example.com>" if local else address
+    local = address.rpartition("@")[0]
+    return f"{local}@example.com" if local else address
 
 
 def _fill(data: dict[str, Any], fill: dict[str, Callable[[Any], Any]], known: Callable[[Any], bool]) -> None:
