@@ -14,7 +14,16 @@ import httpx
 from close_conformance.ledger import Ledger, resource_path
 from close_conformance.target import Role
 
-__all__ = ["LIVE_READ_LAG", "SENDING_STATUSES", "CloseClient", "SendRefused", "poll_until", "record_created"]
+__all__ = [
+    "LIVE_READ_LAG",
+    "SENDING_STATUSES",
+    "CloseClient",
+    "SendRefused",
+    "json_or_none",
+    "poll_until",
+    "record_created",
+    "said",
+]
 
 # How long a live target may take to show a delete (register: read-after-delete-lag).
 LIVE_READ_LAG = 10.0
@@ -100,6 +109,20 @@ def record_created(ledger: Ledger, path: str, body: dict[str, Any], role: str, r
     for contact in body.get("contacts", []) if path.startswith("/lead/") else []:
         if isinstance(contact, dict) and isinstance(contact.get("id"), str):
             ledger.record(contact["id"], role, parent=created)
+
+
+def said(response: httpx.Response) -> str:
+    """What was asked and answered, for a failure message: `METHOD path?query -> status body`."""
+    request = response.request
+    query = f"?{request.url.query.decode()}" if request.url.query else ""
+    return f"{request.method} {request.url.path}{query} -> {response.status_code} {response.text[:500]!r}"
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def poll_until(check: Callable[[], bool], *, timeout: float, interval: float = 0.5) -> bool:

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from close_conformance import runtime
 from close_conformance.client import CloseClient
+from close_conformance.client import json_or_none as _json
+from close_conformance.client import said as _said
 from close_conformance.contract import Contract
 from close_conformance.retry import RateLimitedTransport
 from close_conformance.target import TIMEOUT, Identity, Role, Target
@@ -28,19 +30,6 @@ PROBE = "ConformanceProbe000000"
 PAGE = 200
 MAX_PAGES = 5
 """How far a list is walked looking for what must not be there (a live org can be large)."""
-
-
-def _said(response: httpx.Response) -> str:
-    request = response.request
-    query = f"?{request.url.query.decode()}" if request.url.query else ""
-    return f"{request.method} {request.url.path}{query} -> {response.status_code} {response.text[:500]}"
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _created(response: httpx.Response, what: str) -> dict[str, Any]:

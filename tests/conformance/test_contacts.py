@@ -27,6 +27,8 @@ from hypothesis.stateful import (
 
 from close_conformance import runtime
 from close_conformance.client import LIVE_READ_LAG, CloseClient, poll_until
+from close_conformance.client import json_or_none as _json
+from close_conformance.client import said as _said
 from close_conformance.models.contact import Contact, ContactModel, Expected, compare
 from close_conformance.target import Role, Target
 
@@ -111,19 +113,6 @@ def _hand_over(
     _SESSIONS.append(_Session(api("me"), outsider, settings.strict, lag))
     yield
     _SESSIONS.clear()
-
-
-def _said(response: httpx.Response) -> str:
-    request = response.request
-    query = f"?{request.url.query.decode()}" if request.url.query else ""
-    return f"{request.method} {request.url.path}{query} -> {response.status_code} {response.text[:500]}"
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _object(response: httpx.Response, rule_id: str) -> dict[str, Any]:

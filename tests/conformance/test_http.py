@@ -25,6 +25,8 @@ from close_conformance.checks import (
     ratelimit_conformance,
 )
 from close_conformance.client import CloseClient, SendRefused, record_created
+from close_conformance.client import json_or_none as _json
+from close_conformance.client import said as _said
 from close_conformance.contract import HTTP_METHODS
 from close_conformance.ledger import GuardRefused
 from close_conformance.target import TIMEOUT, Identity, Role, Target
@@ -34,19 +36,6 @@ CONTRACT = runtime.current().contract
 PATHS: Mapping[str, Any] = CONTRACT.spec["paths"]
 PROBE = "ConformanceProbe000000"
 """22 base62 characters: with a prefix, an id that is valid and names nothing."""
-
-
-def _said(response: httpx.Response) -> str:
-    request = response.request
-    query = f"?{request.url.query.decode()}" if request.url.query else ""
-    return f"{request.method} {request.url.path}{query} -> {response.status_code} {response.text[:300]!r}"
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return NO_JSON
 
 
 def _methods(path: str) -> set[str]:

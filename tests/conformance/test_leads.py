@@ -8,13 +8,14 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from close_conformance import runtime
 from close_conformance.client import LIVE_READ_LAG, CloseClient, poll_until
+from close_conformance.client import json_or_none as _json
+from close_conformance.client import said as _said
 from close_conformance.generated import References
 from close_conformance.target import Role
 
@@ -40,19 +41,6 @@ NESTED_CONTACT = st.fixed_dictionaries(
         ),
     },
 )
-
-
-def _said(response: httpx.Response) -> str:
-    request = response.request
-    query = f"?{request.url.query.decode()}" if request.url.query else ""
-    return f"{request.method} {request.url.path}{query} -> {response.status_code} {response.text[:500]}"
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _lag(context: runtime.RunContext) -> float:

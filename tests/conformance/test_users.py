@@ -6,24 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from close_conformance import runtime
 from close_conformance.client import CloseClient
+from close_conformance.client import said as _said
 from close_conformance.target import ROLES, Identity, Role, Target
 
 Api = Callable[[Role], CloseClient]
 PAGE = 200
 """The largest page the register admits (`page-size-cap`)."""
-
-
-def _said(response: httpx.Response) -> str:
-    request = response.request
-    query = f"?{request.url.query.decode()}" if request.url.query else ""
-    return f"{request.method} {request.url.path}{query} -> {response.status_code} {response.text[:500]}"
 
 
 def _page(client: CloseClient, rule: str, **query: Any) -> tuple[list[dict[str, Any]], bool]:
