@@ -364,3 +364,30 @@ TestContactLifecycle = pytest.mark.rule(
     "tenant.isolation",
     "ids.prefixed",
 )(ContactMachine.TestCase)
+
+
+# The machine updates random subsets of fields; this asks the documented case once, directly:
+# "Every PUT behaves as a PATCH" (docs, Specifying Fields), so a server that replaces the whole
+# contact is caught at any budget.
+@pytest.mark.rule("contact.update-is-patch")
+@pytest.mark.parametrize("change", [{"title": "Chief Executive"}, {"name": "Renamed Person"}])
+def test_put_changes_only_the_fields_sent(api: Callable[[Role], CloseClient], change: dict[str, Any]) -> None:
+    client = api("me")
+    original = {
+        "name": "Patch Person",
+        "title": "President",
+        "emails": [{"email": "patch.person@example.com", "type": "office"}],
+        "urls": [{"url": "https://example.com/patch", "type": "url"}],
+    }
+    contact = _object(client.post("/contact/", original), "contact.update-is-patch")
+    path = f"/contact/{contact['id']}/"
+    updated = _object(client.put(path, change), "contact.update-is-patch")
+    read = _object(client.get(path), "contact.update-is-patch")
+    for shown, where in ((updated, "the PUT's answer"), (read, "a GET after it")):
+        for key, value in {**original, **change}.items():
+            got = shown.get(key)
+            if key in ("emails", "urls"):
+                got = [{k: item.get(k) for k in value[0]} for item in got or []]
+            assert got == value, (
+                f"[contact.update-is-patch] PUT {path} {change}: {where} has {key}={got!r}, not {value!r}"
+            )

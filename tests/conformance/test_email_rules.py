@@ -277,3 +277,60 @@ def test_scheduled_email_carries_its_date(emails: Emails) -> None:
     assert read_back == datetime.fromisoformat(when), (
         f"[email.scheduling-fields] date_scheduled {when} reads back as {scheduled!r}"
     )
+
+
+# --------------------------------------------------------------------------- the sender rule, asked directly
+# The scenario explores these at random; here each part of the changelog entry (2025-12-17) is
+# asked once, so a server breaking one status is caught at any budget.
+NEEDS_SENDER = ("inbox", "scheduled", "outbox", "error")
+
+
+@pytest.mark.rule("email.sender.required-by-status")
+@pytest.mark.parametrize("sender", ["absent", "null"])
+@pytest.mark.parametrize("status", NEEDS_SENDER)
+def test_status_needing_a_sender_is_refused_without_one(
+    emails: Emails, close_context: RunContext, status: Status, sender: str
+) -> None:
+    if status in ("scheduled", "outbox") and not close_context.settings.sends_allowed:
+        pytest.skip("would create an email Close sends: give --allow-send")
+    fields: dict[str, Any] = {"status": status, **({"sender": None} if sender == "null" else {})}
+    if status == "scheduled":
+        fields["date_scheduled"] = _later()
+    body = emails.body(**fields)
+    response = emails.client.post(EMAILS, body)
+    _expect(emails.decide(None, _request(body)), f"POST {EMAILS} {status} with sender {sender}", response)
+
+
+@pytest.mark.rule("email.sender.sent-default")
+@pytest.mark.parametrize("owner", ["me", "peer"])
+def test_sent_without_sender_takes_the_address_of_the_email_s_user(
+    emails: Emails, me: Identity, peer: Identity, owner: str
+) -> None:
+    user = peer if owner == "peer" else me
+    email = emails.create("email.sender.sent-default", status="sent", user_id=user.user_id)
+    assert same_sender(user.email, email.get("sender")), (
+        f"[email.sender.sent-default] a sent email of {owner} without sender got {email.get('sender')!r}, "
+        f"not {user.email!r}"
+    )
+    read = emails.client.get(f"{EMAILS}{email['id']}/")
+    assert same_sender(user.email, read.json().get("sender")), (
+        f"[email.sender.sent-default] GET shows {_shown(read)}"
+    )
+
+
+@pytest.mark.rule("email.sender.required-to-send-draft")
+@pytest.mark.parametrize("leaving_for", ["scheduled", "outbox"])
+def test_a_draft_without_sender_cannot_leave_for_sending(
+    emails: Emails, sending: None, leaving_for: Status
+) -> None:
+    draft = emails.create("email.sender.required-to-send-draft", status="draft")
+    change: dict[str, Any] = {"status": leaving_for}
+    if leaving_for == "scheduled":
+        change["date_scheduled"] = _later()
+    path = f"{EMAILS}{draft['id']}/"
+    stored = EmailState(status="draft", sender=None)
+    refused = emails.client.put(path, change)
+    _expect(emails.decide(stored, _request(change)), f"PUT {path} {change} (no sender)", refused)
+    with_sender = {**change, "sender": SENDER}
+    sent = emails.client.put(path, with_sender)
+    _expect(emails.decide(stored, _request(with_sender)), f"PUT {path} {with_sender}", sent)
