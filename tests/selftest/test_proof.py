@@ -22,7 +22,8 @@ from close_conformance.contract import Contract, default_contract
 from close_conformance.mock.faults import FAULTS
 from close_conformance.proof import first_fault_per_rule
 
-pytestmark = [pytest.mark.selftest, pytest.mark.slow]
+# One worker runs this module under xdist (--dist loadgroup): the proof fixture is run once.
+pytestmark = [pytest.mark.selftest, pytest.mark.slow, pytest.mark.xdist_group("proof")]
 
 ROOT = Path(__file__).resolve().parents[2]
 
