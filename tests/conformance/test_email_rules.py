@@ -334,3 +334,18 @@ def test_a_draft_without_sender_cannot_leave_for_sending(
     with_sender = {**change, "sender": SENDER}
     sent = emails.client.put(path, with_sender)
     _expect(emails.decide(stored, _request(with_sender)), f"PUT {path} {with_sender}", sent)
+
+
+@pytest.mark.rule("email.only-drafts-editable")
+@pytest.mark.parametrize("status", ["inbox", "sent", "error"])
+def test_an_email_that_is_not_a_draft_cannot_be_edited(emails: Emails, status: Status) -> None:
+    email = emails.create("email.only-drafts-editable", status=status, sender=SENDER)
+    path = f"{EMAILS}{email['id']}/"
+    change = {"subject": "edited after the fact"}
+    response = emails.client.put(path, change)
+    stored = EmailState(status=status, sender=SENDER)
+    _expect(emails.decide(stored, _request(change)), f"PUT {path} {change} on a {status} email", response)
+    read = emails.client.get(path)
+    assert read.json().get("subject") != change["subject"], (
+        f"[email.only-drafts-editable] the {status} email changed anyway: {_shown(read)}"
+    )
