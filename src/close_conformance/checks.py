@@ -468,10 +468,7 @@ def register() -> None:
     def adapt(check: Check) -> Callable[..., None]:
         def run(ctx: Any, response: Any, case: Any) -> None:
             context = runtime.current()
-            label = f"{case.method.upper()} {case.operation.path}"
-            operation_id = next(
-                (o for o, (m, p) in context.contract.operations.items() if f"{m} {p}" == label), None
-            )
+            operation_id = context.contract.operation_id(f"{case.method.upper()} {case.operation.path}")
             request_headers = response.request.headers
             viewpoint = _viewpoint(context, str(request_headers.get("Authorization", "")))
             body = (

@@ -138,6 +138,10 @@ class Contract:
         """operationId -> (METHOD, path)."""
         return self._operations
 
+    def operation_id(self, label: str) -> str | None:
+        """The operationId of `METHOD /path/` (schemathesis' label), if the spec has it."""
+        return next((o for o, (m, p) in self._operations.items() if f"{m} {p}" == label), None)
+
     def discrepancy(self, discrepancy_id: str) -> Discrepancy:
         return self.discrepancies[discrepancy_id]
 

@@ -233,9 +233,7 @@ def prepare(
 
 
 def operation_id_of(case: Any) -> str:
-    label = f"{case.method.upper()} {case.operation.path}"
-    operations = runtime.current().contract.operations
-    return next((o for o, (m, p) in operations.items() if f"{m} {p}" == label), "")
+    return runtime.current().contract.operation_id(f"{case.method.upper()} {case.operation.path}") or ""
 
 
 def before_call(case: Any, refs: References) -> None:

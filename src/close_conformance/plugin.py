@@ -226,15 +226,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if settings is None:
         return
     context = runtime.current()
-    by_label = {f"{m} {p}": o for o, (m, p) in context.contract.operations.items()}
     for item in items:
         label = getattr(item, "operation_label", None)
         if isinstance(label, str):
             # schemathesis (4.32 on pytest 9) gives every operation's item the same node id,
             # which xdist, -k and reports cannot tell apart: name each by its operation.
             _rename(item, f"{item.parent.nodeid if item.parent else ''}::{item.name}")
-            if label in by_label:
-                rules = [r.id for r in context.contract.rules_for_operation(by_label[label])]
+            operation = context.contract.operation_id(label)
+            if operation:
+                rules = [r.id for r in context.contract.rules_for_operation(operation)]
                 item.add_marker(pytest.mark.rule(*rules))
         if SELFTEST_DIR in Path(str(item.path)).parts:
             item.add_marker(pytest.mark.selftest)
