@@ -84,7 +84,9 @@ WRONG = {
 def anonymous(target: Target) -> Iterator[httpx.Client]:
     """A raw client with no credentials (429-aware)."""
     with httpx.Client(
-        base_url=target.base_url, timeout=TIMEOUT, transport=RateLimitedTransport(httpx.HTTPTransport())
+        base_url=target.base_url,
+        timeout=TIMEOUT,
+        transport=RateLimitedTransport(httpx.HTTPTransport(), counter=target.requests_sent),
     ) as client:
         yield client
 

@@ -29,6 +29,7 @@ from close_conformance.client import json_or_none as _json
 from close_conformance.client import said as _said
 from close_conformance.contract import HTTP_METHODS
 from close_conformance.ledger import GuardRefused
+from close_conformance.retry import RateLimitedTransport
 from close_conformance.target import TIMEOUT, Identity, Role, Target
 
 Api = Callable[[Role], CloseClient]
@@ -384,8 +385,12 @@ def unretried(throttled_target: Target) -> Iterator[httpx.Client]:
     identity = throttled_target.identity("me")
     if identity is None:
         pytest.skip("needs --api-key: the me identity")
+    # max_retries=0: every request is counted (the proof's "after N requests"), none re-sent.
+    transport = RateLimitedTransport(
+        httpx.HTTPTransport(), max_retries=0, counter=throttled_target.requests_sent
+    )
     with httpx.Client(
-        base_url=throttled_target.base_url, headers=identity.headers, timeout=TIMEOUT
+        base_url=throttled_target.base_url, headers=identity.headers, timeout=TIMEOUT, transport=transport
     ) as client:
         yield client
 
