@@ -27,10 +27,13 @@ def main() -> int:
             runs = [("embedded", run_suite(*common))]
             with serve(*(["--strict"] if strict else [])) as served:
                 runs.append(("close-mock serve", run_suite(*common, *served.suite_args())))
-            for target, (code, seconds, last) in runs:
-                failures += code != 0
+            for target, run in runs:
+                failures += run.exit_code != 0
                 reading = "strict" if strict else "default"
-                print(f"{target:18} {reading:8} {seed:>4} {code:>4} {seconds:>8.1f}  {last}", flush=True)
+                row = f"{target:18} {reading:8} {seed:>4} {run.exit_code:>4} {run.seconds:>8.1f}"
+                print(f"{row}  {run.summary}", flush=True)
+                for replay in run.replays:
+                    print(f"    replay: {replay}", flush=True)
     print(f"{failures} failing runs")
     return 1 if failures else 0
 

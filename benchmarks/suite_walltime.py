@@ -27,8 +27,8 @@ def main() -> None:
             )
         )
     print(f"{'run':45} {'exit':>4} {'seconds':>8}  result")
-    for name, code, seconds, last in rows:
-        print(f"{name:45} {code:>4} {seconds:>8.1f}  {last}")
+    for name, code, seconds, summary, _ in rows:
+        print(f"{name:45} {code:>4} {seconds:>8.1f}  {summary}")
 
 
 if __name__ == "__main__":
