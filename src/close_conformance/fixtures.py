@@ -17,7 +17,7 @@ import requests
 from close_conformance import runtime
 from close_conformance.client import CloseClient
 from close_conformance.generated import References
-from close_conformance.ledger import Entry, Ledger, leftover_ledgers, resource_path
+from close_conformance.ledger import Entry, Ledger, leftover_ledgers
 from close_conformance.settings import ENV, is_loopback
 from close_conformance.target import ROLES, Credentials, Identity, PreflightError, Role, Target, preflight
 
@@ -172,7 +172,7 @@ def _deleter(target: Target) -> Callable[[Entry], bool]:
         if target.identity(role) is None:
             return False
         client = clients.get(role) or clients.setdefault(role, target.client(role))
-        response = client.delete(resource_path(entry.id))
+        response = client.delete(entry.delete_path)
         return response.is_success or response.status_code == 404
 
     return delete

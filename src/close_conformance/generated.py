@@ -43,8 +43,8 @@ def load_schema(*, only_selected_rules: bool = True) -> Any:
     generation: dict[str, Any] = {"mode": "all", "max-examples": budget.examples_per_operation}
     if settings.seed is not None:
         generation["database"] = "none"
-    if settings.live:
-        generation["no-shrink"] = True  # shrinking replays writes against a real organization
+    if not settings.shrinks:
+        generation["no-shrink"] = True
     config: dict[str, Any] = {
         "generation": generation,
         "phases": {

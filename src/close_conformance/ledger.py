@@ -52,6 +52,13 @@ class Entry:
     """Which identity created it (and so may delete it)."""
     parent: str | None = None
     """A lead's contacts go with it: deleting the lead cleans them too."""
+    path: str | None = None
+    """Where it is deleted, when its id cannot say (a Send As association whose id lacks the
+    documented prefix is still the run's and must still go)."""
+
+    @property
+    def delete_path(self) -> str:
+        return self.path or resource_path(self.id)
 
 
 class Ledger:
@@ -74,8 +81,8 @@ class Ledger:
             handle.write(json.dumps({"run": self.run_id, "pid": os.getpid(), "target": target}) + "\n")
 
     # -- what the run created -------------------------------------------------------------
-    def record(self, object_id: str, role: str, parent: str | None = None) -> None:
-        entry = Entry(object_id, role, parent)
+    def record(self, object_id: str, role: str, parent: str | None = None, path: str | None = None) -> None:
+        entry = Entry(object_id, role, parent, path)
         with self._lock:
             if object_id in self._entries:
                 return
@@ -93,7 +100,8 @@ class Ledger:
             if pair in self._foreign_pairs:
                 return
             self._owned_pairs.add(pair)
-        self.record(str(association["id"]), role)
+        association_id = str(association["id"])
+        self.record(association_id, role, path=_DELETE_PATHS["sdas"].format(association_id))
 
     def pin(self, object_id: str) -> None:
         """An object other tests refer to (the run's reference lead): never changed or deleted
@@ -165,7 +173,9 @@ class Ledger:
 
 
 def _pair(value: Any) -> tuple[str, str] | None:
-    if isinstance(value, dict) and str(value.get("id", "")).startswith("sdas_"):
+    """The two users of a Send As association (any object with an id and the two user ids: a
+    server that gets the id's prefix wrong still names somebody's permission)."""
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
         allowing, allowed = value.get("allowing_user_id"), value.get("allowed_user_id")
         if isinstance(allowing, str) and isinstance(allowed, str):
             return allowing, allowed

@@ -96,6 +96,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="switch a fault of the embedded mock on (see `close-mock faults`); repeatable",
     )
     group.addoption(
+        "--no-shrink",
+        dest="close_no_shrink",
+        action="store_true",
+        default=False,
+        help="report a failing example as found, without minimising it (faster; always so live)",
+    )
+    group.addoption(
         "--changelog-since",
         dest="changelog_since",
         metavar="YYYY-MM-DD",
@@ -166,7 +173,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = settings
     # Hypothesis loads the profile and seed from its own options: hand ours to it, so the CI
     # environment variable's `ci` profile never decides the budget.
-    register_profiles(live=settings.live, seed=settings.seed)
+    register_profiles(shrink=settings.shrinks, seed=settings.seed)
     config.option.hypothesis_profile = settings.profile
     config.option.hypothesis_seed = str(settings.seed)
     runtime.install(runtime.RunContext(settings=settings))
@@ -308,6 +315,8 @@ def _replay_line(item: pytest.Item) -> str:
     parts = [f"pytest '{item.nodeid}'", f"--seed {settings.seed}", f"--hypothesis-profile {settings.profile}"]
     if settings.strict:
         parts.append("--strict")
+    if settings.no_shrink:
+        parts.append("--no-shrink")
     if settings.base_url:
         parts.append(f"--base-url {settings.base_url}")
     parts += [f"--mock-fault {fault}" for fault in settings.mock_faults]

@@ -44,20 +44,17 @@ PROFILES: dict[str, Budget] = {
 }
 
 
-def register_profiles(*, live: bool, seed: int | None) -> None:
+def register_profiles(*, shrink: bool, seed: int | None) -> None:
     """Register one Hypothesis profile per budget.
 
-    No deadline anywhere: speed is measured in benchmarks/, not asserted by tests. On a live target
-    there is no shrinking either, because shrinking replays writes against someone's organization.
+    No deadline anywhere: speed is measured in benchmarks/, not asserted by tests. No shrinking
+    when `shrink` is off (live targets, --no-shrink: RunSettings.shrinks).
     Every run has a seed (--seed N, or one drawn at random and printed), passed on to Hypothesis as
     its global seed; the example database is then off, so a stored failure cannot make two runs
     with the same seed differ.
     """
-    phases = (
-        [Phase.explicit, Phase.generate, Phase.target]
-        if live
-        else [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
-    )
+    # Reuse replays the example database, which a fixed seed turns off anyway.
+    phases = [Phase.explicit, Phase.generate, Phase.target, *([Phase.reuse, Phase.shrink] if shrink else [])]
     for budget in PROFILES.values():
         settings.register_profile(
             budget.name,

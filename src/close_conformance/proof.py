@@ -4,8 +4,10 @@ and show that it fails, and fails in a test that guards the fault's rule.
 A fault caught only by an unrelated test is not proof, so each run selects the tests carrying the
 fault's rule (`--rule`), stops at the first failure (`-x`), uses the quick profile and a fixed
 seed (which turns Hypothesis' example database off: a stored failure must not decide what counts
-as caught). Every fault runs in a process of its own, forked from one that has already imported
-pytest, schemathesis and the plugin, so the import cost is paid once.
+as caught), and does not shrink. Every fault runs in a process of its own, forked from one that
+has already imported pytest, schemathesis and the plugin, so the import cost is paid once; the
+test modules themselves are imported in each fork, after the run's settings are known (they
+build schemathesis tests from them at import).
 
 `python -m close_conformance.proof` prints the table; the self-test asserts on it.
 """
@@ -23,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
@@ -95,31 +98,41 @@ def _timed(args: Sequence[str], root: str) -> tuple[dict[str, Any], float]:
     return data, time.monotonic() - began
 
 
-def guarding_tests(collected: Iterable[dict[str, Any]], rule: str) -> list[str]:
-    """What to run for `rule`: the node ids of the narrow tests carrying it first, then the files
-    of the schemathesis tests carrying it. Those are given as files, since pytest cannot select a
-    schemathesis item by node id; --rule keeps only their items for the rule, and builds only the
-    operations it concerns."""
+def guarding_tests(collected: Iterable[dict[str, Any]], rule: str) -> tuple[list[str], list[str]]:
+    """What to run for `rule`, as two stages: the node ids of the narrow tests carrying it, and the
+    files of the schemathesis tests carrying it. Those are given as files, since pytest cannot
+    select a schemathesis item by node id; --rule keeps only their items for the rule, and builds
+    only the operations it concerns. Building them costs seconds (the coverage phase is computed
+    at collection), so they run only when the narrow tests did not catch the fault."""
     guarding = [t["nodeid"] for t in collected if rule in t["rules"]]
     narrow = [n for n in guarding if not n.split("::")[0].endswith(BROAD_TESTS)]
     broad = sorted({n.split("::")[0] for n in guarding if n not in narrow})
-    return narrow + broad
+    return narrow, broad
 
 
-def _verdict(fault: str, rule: str, data: dict[str, Any], seconds: float, selected: int) -> FaultResult:
-    failed = [t for t in data.get("tests", []) if t["outcome"] == "failed" and t.get("kind") == "rule"]
-    by = [t["nodeid"] for t in failed if rule in t["rules"]]
+def _verdict(fault: Planted, stages: list[tuple[dict[str, Any], float]], selected: int) -> FaultResult:
+    """The fault's result over the stages that ran (the last one decides the exit code)."""
+    if not stages:  # no test guards the rule (the self-test reports that on its own)
+        return FaultResult(fault.name, fault.rule, caught=False, exit_code=5)
+    tests = [t for data, _ in stages for t in data.get("tests", [])]
+    failed = [t for t in tests if t["outcome"] == "failed" and t.get("kind") == "rule"]
+    by = [t["nodeid"] for t in failed if fault.rule in t["rules"]]
+    exit_code = stages[-1][0]["exit_code"]
     return FaultResult(
-        fault=fault,
-        rule=rule,
-        caught=data["exit_code"] == 1 and bool(by),
-        exit_code=data["exit_code"],
+        fault=fault.name,
+        rule=fault.rule,
+        caught=exit_code == 1 and bool(by),
+        exit_code=exit_code,
         by=by,
-        elsewhere=[t["nodeid"] for t in failed if rule not in t["rules"]],
-        requests=int(data.get("requests_sent", 0)),
-        seconds=round(seconds, 2),
+        elsewhere=[t["nodeid"] for t in failed if fault.rule not in t["rules"]],
+        requests=sum(int(data.get("requests_sent", 0)) for data, _ in stages),
+        seconds=round(sum(seconds for _, seconds in stages), 2),
         selected=selected,
     )
+
+
+def _caught(fault: Planted, data: dict[str, Any]) -> bool:
+    return _verdict(fault, [(data, 0.0)], 0).caught
 
 
 @dataclass(frozen=True)
@@ -149,22 +162,32 @@ def prove(
     # One task per process: every fault starts from the same warm, pristine fork.
     with context.Pool(processes=workers, maxtasksperchild=1) as pool:
         collected = pool.apply(_forked, ([SUITE, "--collect-only"], str(root)))["collected"]
-        selections = {fault.name: guarding_tests(collected, fault.rule) for fault in faults}
-        common = ["--hypothesis-profile", profile, "--seed", str(seed)]
-        clean_selection = sorted({n for s in selections.values() for n in s})
+        stages = {fault.name: guarding_tests(collected, fault.rule) for fault in faults}
+        # Caught is caught: a minimal example is not needed to prove it, and shrinking a stateful
+        # failure can cost thousands of requests.
+        common = ["--hypothesis-profile", profile, "--seed", str(seed), "--no-shrink"]
+        clean_selection = sorted({n for narrow, broad in stages.values() for n in narrow + broad})
         cleans = [
             pool.apply_async(_forked, ([*clean_selection, *common, *reading], str(root)))
             for reading in ([], ["--strict"])
         ]
-        pending = []
+
+        def run(fault: Planted, selection: list[str]) -> AsyncResult[tuple[dict[str, Any], float]]:
+            args = [*selection, *common, "-x", "--rule", fault.rule, "--mock-fault", fault.name]
+            return pool.apply_async(_timed, ([*args, *(["--strict"] if fault.strict else [])], str(root)))
+
+        first = {f.name: run(f, stages[f.name][0]) for f in faults if stages[f.name][0]}
+        ran: dict[str, list[tuple[dict[str, Any], float]]] = {f.name: [] for f in faults}
+        second: dict[str, AsyncResult[tuple[dict[str, Any], float]]] = {}
         for fault in faults:
-            args = [*selections[fault.name], *common, "-x", "--rule", fault.rule, "--mock-fault", fault.name]
-            args += ["--strict"] if fault.strict else []
-            pending.append((fault, pool.apply_async(_timed, (args, str(root)))))
-        results = []
-        for fault, future in pending:
-            data, seconds = future.get()
-            results.append(_verdict(fault.name, fault.rule, data, seconds, len(selections[fault.name])))
+            if fault.name in first:
+                ran[fault.name].append(first[fault.name].get())
+            broad = stages[fault.name][1]
+            if broad and not (ran[fault.name] and _caught(fault, ran[fault.name][0][0])):
+                second[fault.name] = run(fault, broad)
+        for name, future in second.items():
+            ran[name].append(future.get())
+        results = [_verdict(f, ran[f.name], sum(map(len, stages[f.name]))) for f in faults]
         clean_exit = max(clean.get()["exit_code"] for clean in cleans)
         return Proof(results, clean_exit, collected)
 

@@ -59,7 +59,15 @@ class RunSettings:
     changelog_since: date | None = None
     rules: tuple[str, ...] = ()
     """--rule: only the tests guarding these rules."""
+    no_shrink: bool = False
+    """--no-shrink: report a failing example as found, without minimising it."""
     state_dir: Path = Path(".close-conformance")
+
+    @property
+    def shrinks(self) -> bool:
+        """Whether failing examples are minimised: never live, where shrinking replays writes
+        against someone's organization; not with --no-shrink."""
+        return not (self.live or self.no_shrink)
 
     @property
     def live(self) -> bool:
@@ -120,5 +128,6 @@ class RunSettings:
             mock_faults=tuple(str(name) for name in faults) if isinstance(faults, list) else (),
             changelog_since=changelog_since,
             rules=tuple(str(r) for r in rules) if isinstance(rules, list) else (),
+            no_shrink=bool(option("close_no_shrink")),
             state_dir=Path(str(option("close_state_dir") or ".close-conformance")),
         )

@@ -62,6 +62,24 @@ def test_created_pairs_may_be_removed(tmp_path: Path) -> None:
     ledger.guard("POST", "/send_as/bulk/", {"disallowed_user_ids": [PEER]}, actor=ME)
 
 
+def test_an_association_without_the_id_prefix_is_still_ours_and_still_cleaned(tmp_path: Path) -> None:
+    # A server breaking ids.prefixed must not leave the run's associations behind: the next
+    # scenario would start from them and fail earlier, which Hypothesis reports as flaky.
+    ledger = Ledger(tmp_path, target=URL)
+    odd = {"id": "X" * 22, "allowing_user_id": ME, "allowed_user_id": PEER}
+    ledger.record_association(odd, "me")
+    assert ledger.owns("X" * 22)
+    ledger.guard("DELETE", f"/send_as/?allowing_user_id={ME}&allowed_user_id={PEER}")
+    assert [e.delete_path for e in ledger.entries()] == [f"/send_as/{'X' * 22}/"]
+
+
+def test_an_association_seen_without_the_id_prefix_is_still_protected(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path, target=URL)
+    ledger.observe({"data": [{"id": "Y" * 22, "allowing_user_id": ME, "allowed_user_id": PEER}]})
+    with pytest.raises(GuardRefused, match="Send As"):
+        ledger.guard("DELETE", f"/send_as/?allowing_user_id={ME}&allowed_user_id={PEER}")
+
+
 def test_cleanup_deletes_newest_first_and_removes_the_file(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path, target=URL)
     ledger.record(LEAD, "me")

@@ -1,5 +1,5 @@
 """A failure is reproducible from what its output prints (issue 5): the replay line the plugin adds
-to a failing test, run as printed, fails the same test with the same shrunk example."""
+to a failing test, run as printed, fails the same test on the same example, shrunk or as found."""
 
 from __future__ import annotations
 
@@ -41,14 +41,17 @@ def _replay_line(output: str) -> list[str]:
     return argv[1:]
 
 
-def test_the_printed_replay_line_fails_the_same_way() -> None:
+@pytest.mark.parametrize("shrink", [[], ["--no-shrink"]], ids=["shrunk", "as found"])
+def test_the_printed_replay_line_fails_the_same_way(shrink: list[str]) -> None:
     # No --seed: the plugin draws one, as it does for a user, and must print it.
-    first = _pytest(TEST, "--mock-fault", FAULT, "--hypothesis-profile", "quick")
+    first = _pytest(TEST, "--mock-fault", FAULT, "--hypothesis-profile", "quick", *shrink)
     replay = _replay_line(first)
-    assert "--seed" in replay and ["--mock-fault", FAULT] == replay[-2:], replay
+    assert "--seed" in replay, replay
+    assert replay[-2:] == ["--mock-fault", FAULT], replay
+    assert ("--no-shrink" in replay) == bool(shrink), replay
 
     again = _pytest(*replay)
     assert re.search(r"^FAILED .*TestContactLifecycle", again, re.MULTILINE), again[-3000:]
     blobs = [_BLOB.findall(output) for output in (first, again)]
     assert blobs[0], f"no @reproduce_failure blob printed:\n{first[-3000:]}"
-    assert blobs[0] == blobs[1], "the replay shrank to a different example"
+    assert blobs[0] == blobs[1], "the replay failed on a different example"
