@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
 import signal
 from collections.abc import Generator
@@ -191,6 +192,17 @@ def _register_checks() -> None:
     if not _checks_registered:
         checks.register()
         _checks_registered = True
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` against a server (--base-url): no workers. The run's three identities share one
+    organization there, so two workers would see each other's writes (a Send As pair is one per
+    organization: one worker's cleanup revokes the other's); each embedded mock is a worker's own."""
+    option = (
+        config.getoption("base_url", None) or os.environ.get(ENV["base_url"]) or config.getini("base_url")
+    )
+    return 0 if option else None
 
 
 @pytest.hookimpl(optionalhook=True)

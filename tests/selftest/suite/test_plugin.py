@@ -126,3 +126,19 @@ def test_report_header_names_target_profile_and_reading(pytester: pytest.Pyteste
             "close-conformance: profile quick, seed 7, strict reading of the register",
         ]
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "in_workers"),
+    [([], True), (["--base-url", "http://127.0.0.1:9/api/v1", "--api-key", "k"], False)],
+    ids=["embedded", "against a server"],
+)
+def test_auto_workers_only_when_each_has_its_own_mock(
+    pytester: pytest.Pytester, args: list[str], in_workers: bool
+) -> None:
+    # Against a server the identities share one organization: workers would see each other's writes.
+    pytester.makepyfile(
+        f"import os\n\ndef test_where():\n    assert ('PYTEST_XDIST_WORKER' in os.environ) is {in_workers}\n"
+    )
+    result = run(pytester, "-n", "auto", *args)
+    result.assert_outcomes(passed=1)
