@@ -55,13 +55,18 @@ def register_profiles(*, shrink: bool, seed: int | None) -> None:
     """
     # Reuse replays the example database, which a fixed seed turns off anyway.
     phases = [Phase.explicit, Phase.generate, Phase.target, *([Phase.reuse, Phase.shrink] if shrink else [])]
+    # The parent is Hypothesis' own default, not whatever profile is loaded: with CI set that is
+    # its `ci` profile, whose derandomize=True would ignore --seed and make CI runs differ.
+    default = settings.get_profile("default")
     for budget in PROFILES.values():
         settings.register_profile(
             budget.name,
+            parent=default,
+            derandomize=False,
             max_examples=budget.scenario_examples,
             stateful_step_count=budget.steps_per_scenario,
             deadline=None,
-            database=None if seed is not None else settings.get_profile("default").database,
+            database=None if seed is not None else default.database,
             phases=phases,
             print_blob=True,
         )

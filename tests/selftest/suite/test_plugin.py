@@ -137,8 +137,9 @@ def test_auto_workers_only_when_each_has_its_own_mock(
     pytester: pytest.Pytester, args: list[str], in_workers: bool
 ) -> None:
     # Against a server the identities share one organization: workers would see each other's writes.
+    # (Not PYTEST_XDIST_WORKER: a self-test running in a worker hands it down to the subprocess.)
     pytester.makepyfile(
-        f"import os\n\ndef test_where():\n    assert ('PYTEST_XDIST_WORKER' in os.environ) is {in_workers}\n"
+        f"def test_where(request):\n    assert hasattr(request.config, 'workerinput') is {in_workers}\n"
     )
     result = run(pytester, "-n", "auto", *args)
     result.assert_outcomes(passed=1)

@@ -15,10 +15,12 @@ pytestmark = pytest.mark.selftest
 
 @pytest.fixture
 def restored() -> Iterator[None]:
-    """Profiles are global: put back the ones this run registered."""
+    """Profiles are global: put back the ones this run registered, and the one it loaded."""
+    loaded = settings.get_current_profile_name()
     yield
     run = runtime.current().settings
     register_profiles(shrink=run.shrinks, seed=run.seed)
+    settings.load_profile(loaded)
 
 
 @pytest.mark.usefixtures("restored")
@@ -31,3 +33,14 @@ def test_every_profile_shrinks_only_when_asked(shrink: bool) -> None:
         assert Phase.generate in profile.phases
         assert profile.max_examples == budget.scenario_examples
         assert profile.database is None  # a seed: no stored failure decides a run
+
+
+@pytest.mark.usefixtures("restored")
+def test_the_ci_profile_does_not_leak_into_ours() -> None:
+    # Hypothesis loads its `ci` profile when CI is set; ours must not inherit derandomize from it,
+    # or --seed is ignored and a CI run differs from the same run on a laptop.
+    settings.load_profile("ci")
+    register_profiles(shrink=True, seed=7)
+    for name in PROFILES:
+        assert settings.get_profile(name).derandomize is False
+        assert settings.get_profile(name).suppress_health_check == ()
