@@ -117,6 +117,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run only the tests guarding this rule of specs/rules.yaml; repeatable",
     )
     group.addoption(
+        "--operation",
+        dest="close_operations",
+        action="append",
+        metavar="OPERATION_ID",
+        help="run only the schemathesis tests of this operation (operationId in specs/close.yaml); "
+        "repeatable. Their node ids cannot be selected on the command line",
+    )
+    group.addoption(
         "--close-results",
         dest="close_results",
         metavar="PATH",
@@ -234,6 +242,12 @@ def _rules_of(item: pytest.Item) -> set[str]:
     return {rule for mark in item.iter_markers("rule") for rule in mark.args}
 
 
+def _operation_of(item: pytest.Item) -> str | None:
+    """The operationId of a schemathesis item (None for any other test)."""
+    label = getattr(item, "operation_label", None)
+    return runtime.current().contract.operation_id(label) if isinstance(label, str) else None
+
+
 def _rename(item: pytest.Item, nodeid: str) -> None:
     # pytest >= 9.2 keeps a structured id; the plugin requires pytest 9.2 (pyproject).
     item._id = type(item._id).parse(nodeid)
@@ -265,9 +279,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if unknown:
             _stop(config, f"--rule {', '.join(unknown)}: no such rule in specs/rules.yaml")
         wanted = set(chosen) if wanted is None else wanted & set(chosen)
+    operations = config.getoption("close_operations")
+    if operations:
+        unknown = sorted(set(operations) - set(context.contract.operations))
+        if unknown:
+            _stop(config, f"--operation {', '.join(unknown)}: no such operationId in specs/close.yaml")
     for item in items:
         selftest_on_live = settings.live and item.get_closest_marker("selftest") is not None
-        if selftest_on_live or (wanted is not None and not (_rules_of(item) & wanted)):
+        other_operation = operations and _operation_of(item) not in operations
+        if selftest_on_live or other_operation or (wanted is not None and not (_rules_of(item) & wanted)):
             drop.append(item)
         else:
             keep.append(item)
@@ -324,7 +344,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def _replay_line(item: pytest.Item) -> str:
     """The command that runs this test again the same way (keys come from the environment)."""
     settings = item.config.stash[SETTINGS]
-    parts = [f"pytest '{item.nodeid}'", f"--seed {settings.seed}", f"--hypothesis-profile {settings.profile}"]
+    operation = _operation_of(item)
+    # pytest cannot select a schemathesis item by its node id: its file and --operation can.
+    selected = (
+        f"'{item.path.relative_to(item.config.rootpath)}' --operation {operation}"
+        if operation
+        else f"'{item.nodeid}'"
+    )
+    parts = [f"pytest {selected}", f"--seed {settings.seed}", f"--hypothesis-profile {settings.profile}"]
     if settings.strict:
         parts.append("--strict")
     if settings.no_shrink:

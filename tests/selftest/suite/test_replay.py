@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[3]
 TEST = "tests/conformance/test_contacts.py::TestContactLifecycle"
 FAULT = "phone-not-normalised"
 _BLOB = re.compile(r"@reproduce_failure\('[^']+', (b'[^']+')\)")
+_FAILED = re.compile(r"^FAILED (\S+\[[^\]]+\])", re.MULTILINE)
+SCHEMATHESIS = "tests/conformance/test_operations.py"
 
 
 def _pytest(*args: str) -> str:
@@ -55,3 +57,15 @@ def test_the_printed_replay_line_fails_the_same_way(shrink: list[str]) -> None:
     blobs = [_BLOB.findall(output) for output in (first, again)]
     assert blobs[0], f"no @reproduce_failure blob printed:\n{first[-3000:]}"
     assert blobs[0] == blobs[1], "the replay failed on a different example"
+
+
+def test_a_schemathesis_failure_replays_by_file_and_operation() -> None:
+    # pytest cannot select a schemathesis item by node id: the line names its file and --operation.
+    fault = "server-error-on-malformed-json"
+    first = _pytest(SCHEMATHESIS, "--rule", "http.no-server-error", "--mock-fault", fault, "-x")
+    failed = _FAILED.findall(first)
+    replay = _replay_line(first)
+    assert replay[:2] == [SCHEMATHESIS, "--operation"], replay
+
+    again = _pytest(*replay)
+    assert failed[0] in _FAILED.findall(again), again[-3000:]
