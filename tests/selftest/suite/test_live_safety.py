@@ -40,7 +40,23 @@ def _start_run(served: Served, state: Path) -> subprocess.Popen[str]:
         "0",  # one process: the signal reaches the run that holds the ledger
         "-q",
     ]
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # faulthandler: a run that hangs can be made to print where each of its threads is (SIGABRT).
+    environment = {**os.environ, "PYTHONFAULTHANDLER": "1"}
+    return subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment
+    )
+
+
+def _ended(run: subprocess.Popen[str], timeout: float = 120) -> str:
+    """The run's output once it has ended; if it has not within `timeout` (generous: the default
+    run loads both cores), where it hangs."""
+    try:
+        output, _ = run.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        run.send_signal(signal.SIGABRT)
+        output, _ = run.communicate(timeout=30)
+        pytest.fail(f"the run did not end within {timeout:g} s of the signal; its threads:\n{output[-6000:]}")
+    return output
 
 
 def _created(state: Path) -> list[str]:
@@ -79,7 +95,7 @@ def test_an_interrupted_run_removes_what_it_created(tmp_path: Path, signum: int)
         run = _start_run(served, tmp_path)
         _wait_for_objects(tmp_path, run)
         run.send_signal(signum)
-        output, _ = run.communicate(timeout=60)
+        output = _ended(run)
         created = sorted(set(_created(tmp_path))) or []
         assert run.returncode != 0, "an interrupted run is not a pass"
         assert list(tmp_path.glob("run-*.jsonl")) == [], f"the ledger stayed: {output[-2000:]}"
