@@ -23,11 +23,19 @@ ROOT = Path(__file__).resolve().parents[3]
 SCENARIO = "tests/conformance/test_contacts.py"
 
 
+# Ctrl-C as in a terminal: a process started in the background (CI's job, nohup, `cmd &`) inherits
+# SIGINT ignored, and Python then never raises KeyboardInterrupt; the run would go on to the end.
+_AS_IN_A_TERMINAL = (
+    "import signal, sys, pytest; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.exit(pytest.main(sys.argv[1:]))"
+)
+
+
 def _start_run(served: Served, state: Path) -> subprocess.Popen[str]:
     command = [
         sys.executable,
-        "-m",
-        "pytest",
+        "-c",
+        _AS_IN_A_TERMINAL,
         SCENARIO,
         *served.suite_args(),
         "--close-state-dir",
