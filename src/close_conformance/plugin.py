@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import random
 import signal
 from collections.abc import Generator
@@ -32,7 +31,7 @@ from close_conformance.fixtures import (  # noqa: F401 - fixtures are found in t
 )
 from close_conformance.outcome import Tally, is_rule_failure
 from close_conformance.profiles import PROFILES, register_profiles
-from close_conformance.settings import ENV, RunSettings, SettingsError
+from close_conformance.settings import ENV, RunSettings, SettingsError, given_base_url
 
 TALLY = pytest.StashKey[Tally]()
 SETTINGS = pytest.StashKey[RunSettings]()
@@ -207,10 +206,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto` against a server (--base-url): no workers. The run's three identities share one
     organization there, so two workers would see each other's writes (a Send As pair is one per
     organization: one worker's cleanup revokes the other's); each embedded mock is a worker's own."""
-    option = (
-        config.getoption("base_url", None) or os.environ.get(ENV["base_url"]) or config.getini("base_url")
-    )
-    return 0 if option else None
+    return 0 if given_base_url(config.getoption, config.getini) else None
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -265,7 +261,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             # schemathesis (4.32 on pytest 9) gives every operation's item the same node id,
             # which xdist, -k and reports cannot tell apart: name each by its operation.
             _rename(item, f"{item.parent.nodeid if item.parent else ''}::{item.name}")
-            operation = context.contract.operation_id(label)
+            operation = _operation_of(item)
             if operation:
                 rules = [r.id for r in context.contract.rules_for_operation(operation)]
                 item.add_marker(pytest.mark.rule(*rules))

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["ENV", "RunSettings", "SettingsError", "is_loopback"]
+__all__ = ["ENV", "RunSettings", "SettingsError", "given_base_url", "is_loopback"]
 
 # Option name -> environment variable that can give it.
 ENV = {
@@ -28,6 +28,13 @@ ENV = {
 
 class SettingsError(ValueError):
     """A bad option: reported as one line, exit code 2."""
+
+
+def given_base_url(option: Callable[[str], object], ini: Callable[[str], object]) -> str | None:
+    """The server to test as given (not yet checked): --base-url, else CLOSE_BASE_URL, else the
+    ini `base_url`; None for the embedded mock."""
+    value = option("base_url") or os.environ.get(ENV["base_url"], "") or ini("base_url")
+    return str(value) if value else None
 
 
 def is_loopback(url: str) -> bool:
@@ -90,7 +97,7 @@ class RunSettings:
             value = option(name) or os.environ.get(ENV.get(name, ""), "") or None
             return str(value) if value else None
 
-        base_url = text("base_url") or (str(ini("base_url")) if ini("base_url") else None)
+        base_url = given_base_url(option, ini)
         if base_url is not None:
             parts = urlsplit(base_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -63,7 +63,7 @@ _DATE_FILTERS = {
 }
 
 
-def _normalised(field: str, value: str | None) -> str | None:
+def _normalised(value: str | None) -> str | None:
     """A request timestamp in the response's form (microseconds, +00:00), however it was spelled;
     one past the calendar in UTC (9999-12-31T23:59:59-23:59: valid RFC 3339, so schema-valid)
     is kept as sent, since refusing valid data is what schemathesis' positive checks catch."""
@@ -157,7 +157,7 @@ def _check_contact_of_lead(call: Call, contact_id: str | None, lead_id: str) -> 
 
 
 def _apply(email: Email, body: Mapping[str, Any]) -> None:
-    stamps = {name: _normalised(name, body[name]) for name in _TIMESTAMP_FIELDS if name in body}
+    stamps = {name: _normalised(body[name]) for name in _TIMESTAMP_FIELDS if name in body}
     for name in _PLAIN_FIELDS:
         if name in body:
             setattr(email, name, body[name])
@@ -208,7 +208,7 @@ def create_email(call: Call) -> Reply:
         user_id=user_id,
         created_by=body.get("created_by") or call.user.id,
         updated_by=call.user.id,
-        date_created=_normalised("date_created", body.get("date_created")) or now,
+        date_created=_normalised(body.get("date_created")) or now,
         date_updated=now,
         thread_id=in_reply_to.thread_id if in_reply_to else email_id,
     )
