@@ -75,10 +75,13 @@ class Discrepancy:
     strict: tuple[Any, ...]
     mock: Any
     sources: tuple[Mapping[str, str], ...] = ()
+    # Keys of `close-conformance drift` findings this entry justifies (close_conformance.drift).
+    drift: tuple[Any, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Discrepancy:
         accept = data["accept"]
+        drift = data.get("drift") or ()
         return cls(
             id=data["id"],
             question=data["question"],
@@ -87,6 +90,7 @@ class Discrepancy:
             strict=tuple(accept["strict"]),
             mock=data["mock"],
             sources=tuple(data.get("sources") or ()),
+            drift=(drift,) if isinstance(drift, str) else tuple(drift),
         )
 
     def accepted(self, *, strict: bool) -> tuple[Any, ...]:

@@ -1,7 +1,8 @@
 """Consistency checks of the contract in specs/: each returns a list of problems, empty when sound.
 
 The self-tests run them on the real contract and on deliberately broken copies, so a check that
-cannot fail is caught too. `python -m close_conformance.lint` prints the problems of specs/.
+cannot fail is caught too. `close-conformance lint` (or `python -m close_conformance.lint`) prints
+the problems of specs/.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from close_conformance.contract import HTTP_METHODS, Contract, load_contract
+from close_conformance.contract import HTTP_METHODS, Contract
+from close_conformance.drift.register import key_problems
 
-__all__ = ["lint_all", "lint_changelog", "lint_examples", "lint_links", "lint_rules", "lint_spec"]
+__all__ = [
+    "lint_all", "lint_changelog", "lint_drift_keys", "lint_examples", "lint_links", "lint_rules", "lint_spec",
+]
 
 SOURCE_KINDS = ("seed", "doc", "changelog", "facts")
 SEED_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
@@ -223,6 +227,17 @@ def lint_changelog(contract: Contract) -> list[str]:
     return problems
 
 
+def lint_drift_keys(contract: Contract) -> list[str]:
+    """Every register `drift:` key follows the finding-key grammar and is narrow (drift/register.py)."""
+    problems: list[str] = []
+    for entry in contract.discrepancies.values():
+        for key in entry.drift:
+            problems += [f"discrepancy {entry.id}: drift {problem}" for problem in key_problems(key)]
+        if len(set(entry.drift)) != len(entry.drift):
+            problems.append(f"discrepancy {entry.id}: drift lists a key twice")
+    return problems
+
+
 def lint_all(contract: Contract, *, seeds: Path | None = None) -> list[str]:
     return [
         *lint_spec(contract.spec),
@@ -230,14 +245,15 @@ def lint_all(contract: Contract, *, seeds: Path | None = None) -> list[str]:
         *lint_examples(contract.spec),
         *lint_rules(contract, seeds=seeds),
         *lint_changelog(contract),
+        *lint_drift_keys(contract),
     ]
 
 
 def main() -> int:
-    problems = lint_all(load_contract())
-    for problem in problems:
-        print(problem)
-    return 1 if problems else 0
+    """`python -m close_conformance.lint`: the same as `close-conformance lint`."""
+    from close_conformance.cli import main as cli_main
+
+    return cli_main(["lint", *sys.argv[1:]])
 
 
 if __name__ == "__main__":
