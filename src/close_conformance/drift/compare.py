@@ -114,7 +114,12 @@ def _request_object(
     if mine.closed and not theirs.closed:
         report("request-closed-object", where, "unknown keys accepted", "additionalProperties: false")
     for name in sorted(mine.required - theirs.required):
-        report("request-required", _join(where, name), "optional", "required")
+        said = "optional" if name in theirs.properties else "not described"
+        report("request-required", _join(where, name), said, "required")
+    for name, when in sorted(mine.conditional.items()):
+        if name not in mine.required and name not in theirs.required and name not in theirs.conditional:
+            said = "optional" if name in theirs.properties else "not described"
+            report("request-required", _join(where, name), said, f"required when {when}")
     for name, schema in theirs.properties.items():
         if name in mine.properties:
             compare_request(

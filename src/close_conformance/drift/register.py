@@ -2,8 +2,9 @@
 
 Each entry of `specs/discrepancies.yaml` may carry `drift:`, a list of finding keys (grammar in
 findings.py). A key may use `*` (any run of characters, spaces included) and `?`; keep them
-narrow: the kind and the method are literal (or the method `*`), and the path names a literal
-segment, so that a listing cannot swallow a new difference Close adds elsewhere.
+narrow: the kind is literal, the method literal or `*`, and a wildcard in the path needs a literal
+`where` (`request-bounds GET /* query._limit`), so a listing cannot swallow a new difference
+Close adds elsewhere.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = ["Listing", "apply_register", "key_problems"]
 
 _METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "QUERY", "*"}
 _LITERAL_SEGMENT = re.compile(r"/[A-Za-z_]+")
+_WILD = re.compile(r"[*?\[]")
 
 
 def key_problems(key: object) -> list[str]:
@@ -33,8 +35,13 @@ def key_problems(key: object) -> list[str]:
     problems = []
     if parts[1] not in _METHODS:
         problems.append(f"{key!r}: method {parts[1]!r} is not an HTTP method or *")
-    if not parts[2].startswith("/") or not _LITERAL_SEGMENT.match(parts[2]):
-        problems.append(f"{key!r}: path {parts[2]!r} must start with a literal segment (/contact/...)")
+    if not parts[2].startswith("/"):
+        problems.append(f"{key!r}: path {parts[2]!r} must start with /")
+    where = parts[3] if len(parts) > 3 else ""
+    if _WILD.search(parts[2]) and (not where or _WILD.search(where)):
+        problems.append(f"{key!r}: too broad: a wildcard path needs a literal <where>")
+    elif not _LITERAL_SEGMENT.match(parts[2]) and not where:
+        problems.append(f"{key!r}: too broad: the path starts with no literal segment")
     return problems
 
 

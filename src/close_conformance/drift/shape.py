@@ -40,6 +40,7 @@ class _Alt:
     formats: set[str] = field(default_factory=set)
     enum: frozenset[str] | None = None  # JSON texts of the allowed values
     bounds: dict[str, float] = field(default_factory=dict)
+    conditional: dict[str, str] = field(default_factory=dict)  # name -> when it is required (if/then)
 
     def combine(self, other: _Alt) -> _Alt:
         """Both at once (allOf)."""
@@ -72,6 +73,7 @@ class _Alt:
             formats=self.formats | other.formats,
             enum=enum,
             bounds=bounds,
+            conditional={**self.conditional, **other.conditional},
         )
 
     @property
@@ -118,7 +120,22 @@ def _own(schema: Mapping[str, Any]) -> _Alt:
     for key in (*_BOUNDS_MAX, *_BOUNDS_MIN):
         if isinstance(schema.get(key), int | float) and not isinstance(schema.get(key), bool):
             alt.bounds[key] = float(schema[key])
+    condition, then = schema.get("if"), schema.get("then")
+    if isinstance(condition, Mapping) and isinstance(then, Mapping):
+        for name in then.get("required") or []:
+            alt.conditional[str(name)] = _condition(condition)
     return alt
+
+
+def _condition(schema: Mapping[str, Any]) -> str:
+    """A few words for an `if` schema: `status in inbox, outbox` (its properties' enums/consts)."""
+    parts = []
+    for name, value in (schema.get("properties") or {}).items():
+        if isinstance(value, Mapping) and "const" in value:
+            parts.append(f"{name} = {value['const']}")
+        elif isinstance(value, Mapping) and isinstance(value.get("enum"), list):
+            parts.append(f"{name} in {', '.join(map(str, value['enum']))}")
+    return " and ".join(parts) or "a condition holds"
 
 
 def _json_type(value: Any) -> str:
@@ -168,6 +185,7 @@ class Shape:
     formats: frozenset[str] | None
     enum: frozenset[str] | None
     bounds: Mapping[str, float | None]
+    conditional: Mapping[str, str]  # name -> when some alternative requires it (if/then)
 
     @property
     def nullable(self) -> bool:
@@ -217,4 +235,5 @@ def shape_of(document: Document, node: Any) -> Shape:
         formats=_loosest([frozenset(a.formats) for a in values]),
         enum=_loosest([a.enum - {"null"} if a.enum is not None else None for a in values]),
         bounds=bounds,
+        conditional={k: v for a in objects for k, v in a.conditional.items()},
     )
