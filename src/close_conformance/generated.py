@@ -104,7 +104,7 @@ class References:
             "allowed_user_ids": lambda value: [other] if value else [],
             "disallowed_user_ids": lambda _: [],
         }
-        if operation_id == "createLead":
+        if operation_id in ("createLead", "updateLead"):
             fill = {"status_id": lambda _: self.status_id, "status": lambda _: self.status_label}
         if operation_id == "createContact":
             fill = {"lead_id": lambda value: None if value is None else self.lead_id}
