@@ -172,7 +172,8 @@ class EmailStatuses:
         if wanted in ("inbox", "sent", "error"):
             body.pop("status")  # not a documented way out of draft (register)
         elif wanted in SENDING_STATUSES:
-            if body.get("sender") is None and not has_sender:
+            # A sender sent as null clears the stored one: the move needs one either way.
+            if body.get("sender") is None and (not has_sender or "sender" in body):
                 body["sender"] = sender
             if wanted == "scheduled" and body.get("date_scheduled") is None:
                 body["date_scheduled"] = "2030-01-01T09:00:00+00:00"
