@@ -328,7 +328,8 @@ def fields_conformance(exchange: Exchange, _: Viewpoint) -> None:
 
 @_check("pagination_conformance", "pagination.offset")
 def pagination_conformance(exchange: Exchange, _: Viewpoint) -> None:
-    if exchange.operation_id not in ("listUsers", "listContacts", "listEmails") or exchange.status != 200:
+    lists = ("listUsers", "listContacts", "listEmails", "listLeads")
+    if exchange.operation_id not in lists or exchange.status != 200:
         return
     if exchange.query.get("_fields"):
         return  # `_fields` may leave out has_more's companions; the fields check owns that case
@@ -411,13 +412,15 @@ def email_sender_conformance(exchange: Exchange, me: Viewpoint) -> None:
 def lead_status_conformance(exchange: Exchange, _: Viewpoint) -> None:
     body = exchange.request_body
     if (
-        exchange.operation_id == "createLead"
+        exchange.operation_id in ("createLead", "updateLead")
         and isinstance(body, dict)
         and 200 <= exchange.status < 300
         and body.get("status") is not None
         and body.get("status_id") is not None
     ):
-        raise RuleViolation("lead.status-exclusive", "a lead was created with both status and status_id")
+        raise RuleViolation(
+            "lead.status-exclusive", f"{exchange.operation_id} accepted both status and status_id"
+        )
 
 
 @_check("orphan_contact_conformance", "contact.create-without-lead")

@@ -104,7 +104,7 @@ class References:
             "allowed_user_ids": lambda value: [other] if value else [],
             "disallowed_user_ids": lambda _: [],
         }
-        if operation_id == "createLead":
+        if operation_id in ("createLead", "updateLead"):
             fill = {"status_id": lambda _: self.status_id, "status": lambda _: self.status_label}
         if operation_id == "createContact":
             fill = {"lead_id": lambda value: None if value is None else self.lead_id}
@@ -172,7 +172,8 @@ class EmailStatuses:
         if wanted in ("inbox", "sent", "error"):
             body.pop("status")  # not a documented way out of draft (register)
         elif wanted in SENDING_STATUSES:
-            if body.get("sender") is None and not has_sender:
+            # A sender sent as null clears the stored one: the move needs one either way.
+            if body.get("sender") is None and (not has_sender or "sender" in body):
                 body["sender"] = sender
             if wanted == "scheduled" and body.get("date_scheduled") is None:
                 body["date_scheduled"] = "2030-01-01T09:00:00+00:00"

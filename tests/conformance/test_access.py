@@ -209,6 +209,7 @@ def _assert_invisible(client: CloseClient, objects: Objects, context: runtime.Ru
     accepted = context.accepted("uninvolved-status")
     viewer = client.role
     writes = {
+        "lead": {"name": "Hijacked"},
         "contact": {"name": "Hijacked"},
         "email": {"subject": "Hijacked"},
     }
@@ -233,6 +234,7 @@ def _assert_invisible(client: CloseClient, objects: Objects, context: runtime.Ru
         ("/activity/email/", {"lead_id": objects.lead_id}),
         ("/contact/", {}),
         ("/activity/email/", {}),
+        ("/lead/", {}),
     ):
         response, ids = _listed(client, path, **query)
         refused = response.status_code != 200 and context.accepts("uninvolved-status", response.status_code)
@@ -253,8 +255,10 @@ def _assert_intact(client: CloseClient, objects: Objects) -> None:
             f"[tenant.isolation] the {objects.role}'s {kind} after another organization's tries: "
             f"{_said(response)}"
         )
+    lead = client.get(objects.paths["lead"]).json()
     contact = client.get(objects.paths["contact"]).json()
     email = client.get(objects.paths["email"]).json()
+    assert lead.get("name") != "Hijacked", f"[tenant.isolation] another organization renamed {lead}"
     assert contact.get("name") != "Hijacked", f"[tenant.isolation] another organization renamed {contact}"
     assert email.get("subject") != "Hijacked", f"[tenant.isolation] another organization edited {email}"
 
@@ -359,6 +363,7 @@ def test_fields_id_name(api: Api, lead_with_contacts: tuple[str, list[str]]) -> 
         (f"/contact/{contacts[0]}/", {}),
         (f"/lead/{lead_id}/", {}),
         ("/contact/", {"lead_id": lead_id}),
+        ("/lead/", {}),
     ):
         response = client.get(path, _fields="id,name", **query)
         assert response.status_code == 200, f"[fields.selection] {_said(response)}"

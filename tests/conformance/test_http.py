@@ -142,6 +142,7 @@ def test_unsupported_method_gets_405_with_allow(as_me: httpx.Client, method: str
 # --------------------------------------------------------------------------- http.unsupported-media-type
 WRITES = [
     "createLead",
+    "updateLead",
     "createContact",
     "updateContact",
     "createEmail",
@@ -156,6 +157,7 @@ def _write(operation_id: str, own: Own, me: Identity) -> tuple[str, str, dict[st
     method, path = CONTRACT.operations[operation_id]
     payloads: dict[str, tuple[str, dict[str, Any]]] = {
         "createLead": (path, {"name": "close-conformance media type"}),
+        "updateLead": (f"/lead/{own.lead_id}/", {"description": "media type"}),
         "createContact": (path, {"lead_id": own.lead_id, "name": "Media Type"}),
         "updateContact": (f"/contact/{own.contact_id}/", {"title": "Media Type"}),
         "createEmail": (path, {"lead_id": own.lead_id, "status": "draft", "subject": "media type"}),

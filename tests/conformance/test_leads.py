@@ -1,11 +1,13 @@
-"""Leads: create then read back, `status` and `status_id` exclusive, delete, and what a delete
-does to the lead's contacts and emails (facts 4.1, 3; register `lead-delete-cascade`)."""
+"""Leads: create then read back, the list and its pages, PUT as a patch, `status` and `status_id`
+exclusive, delete, and what a delete does to the lead's contacts and emails (facts 4.1, 3, 5.4,
+5.5; registers `lead-list-total-results`, `lead-update-contacts`, `lead-delete-cascade`)."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,7 +19,7 @@ from close_conformance.client import LIVE_READ_LAG, CloseClient, poll_until
 from close_conformance.client import json_or_none as _json
 from close_conformance.client import said as _said
 from close_conformance.generated import References
-from close_conformance.target import Role
+from close_conformance.target import Identity, Role
 
 Api = Callable[[Role], CloseClient]
 
@@ -189,3 +191,257 @@ def test_delete_cascades_as_the_register_reads(api: Api, close_context: runtime.
                 f"[{rule}] removed objects {sorted(gone)} are still listed: "
                 f"{_said(client.get(path, lead_id=lead_id))}"
             )
+
+
+# --------------------------------------------------------------------------- lead.status-exclusive (update)
+@pytest.mark.rule("lead.status-exclusive")
+def test_update_with_status_and_status_id_is_refused(api: Api, references: References) -> None:
+    if not references.status_id or not references.status_label:
+        pytest.skip("GET /me/ shows no lead status of my organization to name")
+    client = api("me")
+    lead = _create(client, {"name": "close-conformance status update"}, "lead.status-exclusive")
+    try:
+        both = {"status": references.status_label, "status_id": references.status_id}
+        response = client.put(f"/lead/{lead['id']}/", both)
+        assert response.status_code == 400, (
+            f"[lead.status-exclusive] PUT with both status and status_id: expected 400, got {_said(response)}"
+        )
+    finally:
+        client.delete(f"/lead/{lead['id']}/")
+
+
+# --------------------------------------------------------------------------- lead.list
+PAGE = 200
+MAX_WALK = 25
+"""Pages of PAGE leads walked at most (5000 leads): past that an organization is too large to
+look through, and a test that must find its leads there is skipped, saying so."""
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    ids: list[str]
+    has_more: bool
+    total: int | None
+
+
+def _lead_page(client: CloseClient, context: runtime.RunContext, **query: Any) -> LeadPage:
+    """One page of `GET /lead/`, its shape checked (rule lead.list, register lead-list-total-results)."""
+    response = client.get("/lead/", **query)
+    body = _json(response)
+    assert response.status_code == 200, f"[lead.list] GET /lead/ {query}: {_said(response)}"
+    assert isinstance(body, dict), f"[lead.list] a list answers an object: {_said(response)}"
+    assert isinstance(body.get("data"), list), f"[lead.list] a list answers `data`: {_said(response)}"
+    assert isinstance(body.get("has_more"), bool), f"[lead.list] a list answers `has_more`: {_said(response)}"
+    total = body.get("total_results")
+    if total is None:
+        assert context.accepts("lead-list-total-results", "absent"), (
+            f"[lead.list] no `total_results`; the register accepts "
+            f"{context.accepted('lead-list-total-results')}: {_said(response)}"
+        )
+    else:
+        counts = isinstance(total, int) and not isinstance(total, bool) and total >= 0
+        assert counts, f"[lead.list] `total_results` is not a count: {_said(response)}"
+    ids = [str(lead.get("id")) for lead in body["data"] if isinstance(lead, dict)]
+    return LeadPage(ids, body["has_more"], total)
+
+
+def _walk(client: CloseClient, context: runtime.RunContext) -> tuple[list[str], LeadPage]:
+    """Every lead id of the list in order, up to MAX_WALK pages, and the last page read."""
+    walked: list[str] = []
+    for _ in range(MAX_WALK):
+        page = _lead_page(client, context, _limit=PAGE, _skip=len(walked))
+        walked += page.ids
+        if not page.has_more:
+            break
+        assert page.ids, f"[lead.list] has_more with an empty page at _skip={len(walked)}"
+    return walked, page
+
+
+@pytest.mark.rule("lead.list")
+def test_every_lead_of_mine_is_listed_once(api: Api, close_context: runtime.RunContext) -> None:
+    """Named, unnamed, and made for a contact without `lead_id` (changelog 2025-02-14): all leads."""
+    client = api("me")
+    made = [
+        _create(client, {"name": "close-conformance listed"}, "lead.list")["id"],
+        _create(client, {}, "lead.list")["id"],
+    ]
+    orphan = client.post("/contact/", {"name": "Close Conformance Listed"})
+    assert orphan.status_code == 200, f"[setup] a contact without lead_id: {_said(orphan)}"
+    made.append(str(orphan.json().get("lead_id")))
+    try:
+        found: dict[str, Any] = {}
+
+        def all_listed() -> bool:
+            found["walked"], found["last"] = _walk(client, close_context)
+            return set(made) <= set(found["walked"])
+
+        listed = _eventually(all_listed, _lag(close_context))
+        walked, last = found["walked"], found["last"]
+        if not listed and last.has_more:
+            pytest.skip(f"the organization has more than {PAGE * MAX_WALK} leads: too many to look through")
+        assert listed, f"[lead.list] GET /lead/ leaves out {sorted(set(made) - set(walked))} of {made}"
+        repeated = sorted({i for i in walked if walked.count(i) > 1})
+        assert not repeated, f"[lead.list] the pages list {repeated} more than once"
+        if last.total is not None and not last.has_more:
+            assert last.total == len(walked), (
+                f"[lead.list] total_results={last.total}, the pages hold {len(walked)} leads"
+            )
+    finally:
+        for lead_id in made:
+            client.delete(f"/lead/{lead_id}/")
+
+
+@pytest.fixture(scope="module")
+def seven_leads(api: Api) -> Iterator[list[str]]:
+    client = api("me")
+    made = [_create(client, {"name": f"close-conformance page {n}"}, "lead.list")["id"] for n in range(7)]
+    yield made
+    for lead_id in made:
+        client.delete(f"/lead/{lead_id}/")
+
+
+@pytest.mark.rule("lead.list", "pagination.offset")
+@given(limit=st.integers(1, 9), skip=st.integers(0, 9))
+def test_lead_pages_are_slices_of_the_list(api: Api, seven_leads: list[str], limit: int, skip: int) -> None:
+    close_context = runtime.current()  # not a fixture argument: Hypothesis would print all of it
+    client = api("me")
+    first = _lead_page(client, close_context, _limit=PAGE)
+    everything = first.ids
+    assert len(everything) >= len(seven_leads), (
+        f"[lead.list] the first page holds {len(everything)} leads; the run made {len(seven_leads)}"
+    )
+    page = _lead_page(client, close_context, _limit=limit, _skip=skip)
+    where = f"_skip={skip}&_limit={limit}"
+    assert page.ids == everything[skip : skip + limit], (
+        f"[pagination.offset] {where} answered {page.ids}, the list is {everything}"
+    )
+    remains = first.has_more or skip + limit < len(everything)
+    assert page.has_more == remains, (
+        f"[pagination.offset] {where} of {len(everything)}{'+' if first.has_more else ''} "
+        f"answered has_more={page.has_more}"
+    )
+    if first.total is not None and not first.has_more:
+        assert first.total == len(everything), (
+            f"[lead.list] total_results={first.total}, the list holds {len(everything)}"
+        )
+    assert page.total == first.total, (
+        f"[lead.list] {where} answered total_results={page.total}, the whole list {first.total}"
+    )
+
+
+# --------------------------------------------------------------------------- lead.update
+_URL = st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True).map(lambda s: f"https://example.com/{s}/")
+CHANGE = st.fixed_dictionaries(
+    {}, optional={"name": TEXT, "description": st.none() | TEXT, "url": st.none() | _URL}
+).filter(bool)
+ORIGINAL = {
+    "name": "close-conformance Bluth Company",
+    "description": "Best. Show. Ever.",
+    "url": "https://example.com/bluth/",
+    "contacts": [{"name": "Gob Bluth"}],
+}
+
+
+def _contact_ids(lead: Any) -> set[str]:
+    contacts = lead.get("contacts") if isinstance(lead, dict) else None
+    return {str(c.get("id")) for c in contacts or [] if isinstance(c, dict)}
+
+
+def _assert_patched(client: CloseClient, lead: dict[str, Any], change: dict[str, Any], response: Any) -> None:
+    """The PUT's answer and a GET after it: the fields sent changed, the rest as they were."""
+    path = f"/lead/{lead['id']}/"
+    assert response.status_code == 200, f"[lead.update] PUT {path} {change}: {_said(response)}"
+    read = client.get(path)
+    for shown, where in ((response, "the PUT's answer"), (read, "a GET after it")):
+        body = _json(shown)
+        assert isinstance(body, dict), f"[lead.update] {where} is not a lead: {_said(shown)}"
+        for key in ("name", "description", "url", "status_id"):
+            want = change.get(key, lead.get(key))
+            assert (body.get(key) or None) == (want or None), (
+                f"[lead.update] PUT {path} {change}: {where} has {key}={body.get(key)!r}, not {want!r}"
+            )
+        for key in ("id", "organization_id"):
+            assert body.get(key) == lead[key], f"[lead.update] {where} changed {key}: {_said(shown)}"
+        assert _contact_ids(body) == _contact_ids(lead), (
+            f"[lead.update] {where} changed the lead's contacts: {_said(shown)}"
+        )
+
+
+@pytest.mark.rule("lead.update")
+@given(change=CHANGE)
+def test_put_changes_only_the_fields_sent(api: Api, change: dict[str, Any]) -> None:
+    client = api("me")
+    lead = _create(client, ORIGINAL, "lead.update")
+    try:
+        _assert_patched(client, lead, change, client.put(f"/lead/{lead['id']}/", change))
+    finally:
+        client.delete(f"/lead/{lead['id']}/")
+
+
+def _my_statuses(client: CloseClient, me: Identity) -> list[dict[str, Any]]:
+    body = _json(response := client.get("/me/"))
+    assert response.status_code == 200, f"[setup] GET /me/: {_said(response)}"
+    assert isinstance(body, dict), f"[setup] GET /me/: {_said(response)}"
+    mine = [
+        o
+        for o in body.get("organizations") or []
+        if isinstance(o, dict) and o.get("id") == me.organization_id
+    ]
+    statuses = mine[0].get("lead_statuses") if mine else None
+    return [s for s in statuses or [] if isinstance(s, dict) and s.get("id") and s.get("label")]
+
+
+@pytest.mark.rule("lead.update")
+def test_put_sets_the_status_by_label_and_by_id(api: Api, me: Identity) -> None:
+    client = api("me")
+    statuses = _my_statuses(client, me)
+    lead = _create(client, {"name": "close-conformance status change"}, "lead.update")
+    try:
+        others = [s for s in statuses if s["id"] != lead.get("status_id")]
+        if not others:
+            pytest.skip("my organization has a single lead status: no other to move to")
+        other = others[-1]
+        by_label = client.put(f"/lead/{lead['id']}/", {"status": other["label"]})
+        _assert_patched(client, lead, {"status_id": other["id"]}, by_label)
+        back = client.put(f"/lead/{lead['id']}/", {"status_id": lead["status_id"]})
+        _assert_patched(client, lead, {}, back)
+    finally:
+        client.delete(f"/lead/{lead['id']}/")
+
+
+@pytest.mark.rule("lead.update")
+def test_put_leaves_the_contacts_alone(api: Api, close_context: runtime.RunContext) -> None:
+    """ "Nested contacts cannot be updated through this endpoint" (docs); how a body that tries
+    is answered is the register's `lead-update-contacts`."""
+    client = api("me")
+    lead = _create(client, ORIGINAL, "lead.update")
+    path = f"/lead/{lead['id']}/"
+    try:
+        change = {"description": "close-conformance contacts kept"}
+        response = client.put(path, {**change, "contacts": [{"name": "Injected Contact"}]})
+        reading = "ignored" if response.status_code == 200 else response.status_code
+        assert close_context.accepts("lead-update-contacts", reading), (
+            f"[lead.update] PUT with contacts: the register accepts "
+            f"{close_context.accepted('lead-update-contacts')}, got {_said(response)}"
+        )
+        _assert_patched(client, lead, change if reading == "ignored" else {}, client.get(path))
+    finally:
+        client.delete(path)
+
+
+@pytest.mark.rule("lead.update")
+def test_put_on_a_deleted_or_unknown_lead_is_404(api: Api, close_context: runtime.RunContext) -> None:
+    client = api("me")
+    lead = _create(client, {"name": "close-conformance put after delete"}, "lead.update")
+    path = f"/lead/{lead['id']}/"
+    deleted = client.delete(path)
+    assert deleted.status_code == 200, f"[lead.delete] delete: {_said(deleted)}"
+    body = {"name": "close-conformance revived"}
+    if not _eventually(lambda: client.put(path, body).status_code == 404, _lag(close_context)):
+        raise AssertionError(
+            f"[lead.update] PUT after delete: expected 404, got {_said(client.put(path, body))}"
+        )
+    unknown = client.put("/lead/lead_ConformanceProbe000000/", body)
+    assert unknown.status_code == 404, (
+        f"[lead.update] PUT on an unknown lead: expected 404, got {_said(unknown)}"
+    )

@@ -66,6 +66,10 @@ FAULTS: Mapping[str, Fault] = _catalogue(
     Fault(
         "tenant-leak-user-get", "tenant.isolation", "GET /user/{id}/ answers a user of another organization"
     ),
+    Fault("tenant-leak-lead-list", "tenant.isolation", "GET /lead/ lists every organization's leads"),
+    Fault(
+        "tenant-leak-lead-update", "tenant.isolation", "PUT /lead/{id}/ changes another organization's lead"
+    ),
     Fault(
         "validation-errors-without-field-errors", "errors.shape", "400 validation errors lack `field-errors`"
     ),
@@ -125,6 +129,29 @@ FAULTS: Mapping[str, Fault] = _catalogue(
         "lead-status-both-accepted",
         "lead.status-exclusive",
         "a lead with both status and status_id is accepted",
+    ),
+    Fault(
+        "lead-update-status-both-accepted",
+        "lead.status-exclusive",
+        "a lead update with both status and status_id is accepted",
+    ),
+    Fault("lead-list-skips-unnamed", "lead.list", "GET /lead/ leaves out leads without a name"),
+    Fault(
+        "lead-list-total-is-page-size",
+        "lead.list",
+        "`total_results` counts the page, not the whole list",
+    ),
+    Fault("lead-put-replaces", "lead.update", "PUT /lead/{id}/ clears the fields it was not sent"),
+    Fault("lead-put-status-ignored", "lead.update", "PUT /lead/{id}/ ignores `status` and `status_id`"),
+    Fault(
+        "lead-put-replaces-contacts",
+        "lead.update",
+        "`contacts` sent to PUT /lead/{id}/ replace the lead's contacts",
+    ),
+    Fault(
+        "lead-put-revives-deleted",
+        "lead.update",
+        "PUT /lead/{id}/ on a deleted lead answers 200 with the lead",
     ),
     Fault("lead-delete-returns-204", "lead.delete", "DELETE /lead/{id}/ answers 204 without a body"),
     Fault("lead-still-readable-after-delete", "lead.delete", "a deleted lead can still be fetched"),

@@ -1,8 +1,11 @@
 """`/lead/` and `/lead/{id}/`: the minimal lead the other resources hang on (facts 4.1; rules lead.*).
 
-Create takes `status` (a label) or `status_id`, never both; with neither the organization's first
-status is used. Delete answers 200 `{}`; what happens to the lead's contacts and emails is not
-documented, so it follows discrepancy `lead-delete-cascade`.
+Create and update take `status` (a label) or `status_id`, never both; a create with neither gets
+the organization's first status. The list pages like every list and adds `total_results`
+(discrepancy `lead-list-total-results`). PUT is a patch: only the fields sent change, and nested
+`contacts` are not updated through it (discrepancy `lead-update-contacts`). Delete answers 200
+`{}`; what happens to the lead's contacts and emails is not documented, so it follows discrepancy
+`lead-delete-cascade`.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from close_conformance.mock.contacts import new_contact, render_contact
-from close_conformance.mock.errors import ValidationFailed, not_found
+from close_conformance.mock.errors import ValidationFailed, not_found, refusal
+from close_conformance.mock.ids import timestamp
 from close_conformance.mock.operations import Call, Operation, Reply
+from close_conformance.mock.pagination import page
 from close_conformance.mock.store import LeadRecord, Store
 
 __all__ = ["OPERATIONS", "render_lead"]
@@ -41,17 +46,24 @@ def render_lead(lead: LeadRecord, store: Store) -> dict[str, Any]:
     }
 
 
-def create_lead(call: Call) -> Reply:
+def _status_id(call: Call, both_fault: str) -> str | None:
+    """The status a create or update body names, by id or by label; None when it names none."""
     body = call.body
     # validation.HANDLER_OWNED leaves the schema's `not: {required: [status, status_id]}` to this check.
-    if "status" in body and "status_id" in body and not call.faults.on("lead-status-both-accepted"):
+    if "status" in body and "status_id" in body and not call.faults.on(both_fault):
         message = "Send either status or status_id, not both."
         raise ValidationFailed({"status": message, "status_id": message})
-    status_id = body.get("status_id")
+    status_id: str | None = body.get("status_id")
     if status_id is None and "status" in body:
         # The label was checked against the organization's statuses by references.py.
         status = call.store.status_by_label(call.organization, body["status"])
         status_id = status.id if status else None
+    return status_id
+
+
+def create_lead(call: Call) -> Reply:
+    body = call.body
+    status_id = _status_id(call, "lead-status-both-accepted")
     lead = call.store.add_lead(
         call.org_id,
         call.user.id,
@@ -76,6 +88,57 @@ def get_lead(call: Call) -> Reply:
     return Reply(200, render_lead(lead, call.store))
 
 
+def list_leads(call: Call) -> Reply:
+    store = call.store
+    scope = None if call.faults.on("tenant-leak-lead-list") else call.org_id
+    leads = store.of_organization(store.leads, scope)  # creation order
+    if call.faults.on("lead-list-skips-unnamed"):
+        leads = [lead for lead in leads if lead.name]
+    body = page(leads, call.query, call.faults, lambda lead: render_lead(lead, store))
+    if call.readings("lead-list-total-results") == "present":
+        total = len(body["data"]) if call.faults.on("lead-list-total-is-page-size") else len(leads)
+        body["total_results"] = total
+    return Reply(200, body)
+
+
+_PATCHABLE = ("name", "description", "url")
+
+
+def update_lead(call: Call) -> Reply:
+    store = call.store
+    scope = None if call.faults.on("tenant-leak-lead-update") else call.org_id
+    lead = store.find(store.leads, call.path["id"], scope)
+    if lead is None and call.faults.on("lead-put-revives-deleted"):
+        lead = store.find_deleted(LeadRecord, call.path["id"], call.org_id)
+    if lead is None:
+        raise not_found()
+    sent = call.body
+    status_id = _status_id(call, "lead-update-status-both-accepted")
+    contacts_reading = call.readings("lead-update-contacts")
+    if "contacts" in sent and contacts_reading != "ignored":
+        raise refusal(contacts_reading, "contacts", "Contacts cannot be updated here; use the Contacts API.")
+    if call.faults.on("lead-put-replaces"):
+        # The fault: PUT as a full replacement, clearing what was not sent.
+        lead.name = lead.description = lead.url = None
+        lead.addresses = []
+    for field in _PATCHABLE:
+        if field in sent:
+            setattr(lead, field, sent[field])
+    if "addresses" in sent:
+        lead.addresses = [dict(a) for a in sent["addresses"]]
+    if status_id is not None and not call.faults.on("lead-put-status-ignored"):
+        lead.status_id = status_id
+    if call.faults.on("lead-put-replaces-contacts") and isinstance(sent.get("contacts"), list):
+        for contact in store.contacts_of_lead(lead.id):
+            store.bury(store.contacts, contact.id)
+        for payload in sent["contacts"]:
+            if isinstance(payload, dict):
+                new_contact(call, lead.id, payload)
+    lead.updated_by = call.user.id
+    lead.date_updated = timestamp()
+    return Reply(200, render_lead(lead, store))
+
+
 def delete_lead(call: Call) -> Reply:
     store = call.store
     scope = None if call.faults.on("tenant-leak-lead-delete") else call.org_id
@@ -97,7 +160,9 @@ def delete_lead(call: Call) -> Reply:
 
 
 OPERATIONS = (
+    Operation("listLeads", list_leads),
     Operation("createLead", create_lead),
     Operation("getLead", get_lead),
+    Operation("updateLead", update_lead),
     Operation("deleteLead", delete_lead),
 )

@@ -29,6 +29,8 @@ OUTCOMES: Mapping[str, tuple[type[int] | str, ...]] = {
     "error-shape-400": ("validation", "error"),
     "contact-new-lead-name": ("contact-name",),
     "lead-delete-cascade": ("removed", "kept"),
+    "lead-list-total-results": ("present", "absent"),
+    "lead-update-contacts": ("ignored", int),
     "email-contact-of-lead": (int, "accepted"),
     "unknown-reference": (int,),
 }

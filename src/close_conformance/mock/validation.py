@@ -30,6 +30,7 @@ SPEC_URI = "urn:close-conformance:spec"
 # JSON pointers into the spec -> the module that enforces that constraint itself.
 HANDLER_OWNED: Mapping[str, str] = {
     "/components/schemas/CreateLead/not": "leads.py: status and status_id are exclusive",
+    "/components/schemas/UpdateLead/not": "leads.py: status and status_id are exclusive",
     "/components/schemas/CreateEmailActivity/allOf": "emails.py: sender and date_scheduled by status",
     "/components/schemas/EmailFields/properties/send_in/maximum": "emails.py: send_in below 60",
 }

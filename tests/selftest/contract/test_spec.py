@@ -23,8 +23,10 @@ OPERATIONS = {
     "getMe": ("GET", "/me/"),
     "listUsers": ("GET", "/user/"),
     "getUser": ("GET", "/user/{id}/"),
+    "listLeads": ("GET", "/lead/"),
     "createLead": ("POST", "/lead/"),
     "getLead": ("GET", "/lead/{id}/"),
+    "updateLead": ("PUT", "/lead/{id}/"),
     "deleteLead": ("DELETE", "/lead/{id}/"),
     "listContacts": ("GET", "/contact/"),
     "createContact": ("POST", "/contact/"),
@@ -49,7 +51,7 @@ def test_spec_is_valid_openapi_with_documented_errors(contract: Contract) -> Non
     assert lint_spec(contract.spec) == []
 
 
-def test_spec_has_the_22_operations(contract: Contract) -> None:
+def test_spec_has_the_24_operations(contract: Contract) -> None:
     assert dict(contract.operations) == OPERATIONS
     assert contract.spec["servers"][0]["url"].endswith("/api/v1")
 

@@ -100,6 +100,19 @@ def _(build):
     return m.me.delete(f"/lead/{m.lead('outsider')['id']}/").status_code
 
 
+@scenario("tenant-leak-lead-list", clean=0)
+def _(build):
+    m = build()
+    m.lead("outsider")
+    return len(m.me.get("/lead/").json()["data"])
+
+
+@scenario("tenant-leak-lead-update", clean=404)
+def _(build):
+    m = build()
+    return m.me.put(f"/lead/{m.lead('outsider')['id']}/", json={"name": "x"}).status_code
+
+
 @scenario("tenant-leak-email-list", clean=0)
 def _(build):
     m = build()
@@ -285,6 +298,58 @@ def _(build):
     m.me.delete(f"/lead/{lead['id']}/")
     gone = m.me.get(f"/contact/{lead['contacts'][0]['id']}/").status_code
     return gone, len(m.me.get("/contact/").json()["data"])
+
+
+@scenario("lead-update-status-both-accepted", clean=400)
+def _(build):
+    m = build()
+    status_id = m.me.get("/me/").json()["organizations"][0]["lead_statuses"][0]["id"]
+    body = {"status": "Qualified", "status_id": status_id}
+    return m.me.put(f"/lead/{m.lead()['id']}/", json=body).status_code
+
+
+@scenario("lead-list-skips-unnamed", clean=1)
+def _(build):
+    m = build()
+    m.me.post("/lead/", json={})
+    return len(m.me.get("/lead/").json()["data"])
+
+
+@scenario("lead-list-total-is-page-size", clean=3)
+def _(build):
+    m = build()
+    for _ in range(3):
+        m.lead()
+    return m.me.get("/lead/", params={"_limit": 1}).json()["total_results"]
+
+
+@scenario("lead-put-replaces", clean="Best. Show. Ever.")
+def _(build):
+    m = build()
+    lead = m.lead(description="Best. Show. Ever.")
+    return m.me.put(f"/lead/{lead['id']}/", json={"name": "Renamed"}).json()["description"]
+
+
+@scenario("lead-put-status-ignored", clean="Qualified")
+def _(build):
+    m = build()
+    return m.me.put(f"/lead/{m.lead()['id']}/", json={"status": "Qualified"}).json()["status_label"]
+
+
+@scenario("lead-put-replaces-contacts", clean=["Gob"])
+def _(build):
+    m = build()
+    lead = m.lead(contacts=[{"name": "Gob"}])
+    m.me.put(f"/lead/{lead['id']}/", json={"contacts": [{"name": "Injected"}]})
+    return [c["name"] for c in m.me.get(f"/lead/{lead['id']}/").json()["contacts"]]
+
+
+@scenario("lead-put-revives-deleted", clean=404)
+def _(build):
+    m = build()
+    lead = m.lead()
+    m.me.delete(f"/lead/{lead['id']}/")
+    return m.me.put(f"/lead/{lead['id']}/", json={"name": "back"}).status_code
 
 
 # ---------------------------------------------------------------- contacts

@@ -188,6 +188,8 @@ def test_pagination() -> None:
         pagination_conformance(exchange("listContacts", 200, page, query={"_limit": "5"}), VIEW)
     with pytest.raises(RuleViolation, match="has_more"):
         pagination_conformance(exchange("listUsers", 200, {"data": []}), VIEW)
+    with pytest.raises(RuleViolation, match="short page"):
+        pagination_conformance(exchange("listLeads", 200, page, query={"_limit": "5"}), VIEW)
 
 
 @pytest.mark.rule("ratelimit.headers")
@@ -239,6 +241,9 @@ def test_lead_status_exclusive() -> None:
     lead_status_conformance(exchange("createLead", 400, {"errors": []}, request_body=both), VIEW)
     with pytest.raises(RuleViolation, match=r"lead\.status-exclusive"):
         lead_status_conformance(exchange("createLead", 200, {"id": "lead_1"}, request_body=both), VIEW)
+    lead_status_conformance(exchange("updateLead", 400, {"errors": []}, request_body=both), VIEW)
+    with pytest.raises(RuleViolation, match=r"updateLead accepted both"):
+        lead_status_conformance(exchange("updateLead", 200, {"id": "lead_1"}, request_body=both), VIEW)
 
 
 @pytest.mark.rule("contact.create-without-lead")

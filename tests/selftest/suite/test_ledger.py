@@ -132,3 +132,17 @@ def test_pinned_objects_are_not_written_by_generated_requests(tmp_path: Path) ->
     ledger.guard("POST", "/contact/", {"lead_id": LEAD})
     with pytest.raises(GuardRefused, match="pinned"):
         ledger.guard("DELETE", f"/lead/{LEAD}/")
+
+
+def test_a_lead_seen_in_the_lead_list_is_not_updated(tmp_path: Path) -> None:
+    """`GET /lead/` on a live organization shows everybody's leads: only the run's may be PUT."""
+    ledger = Ledger(tmp_path, target=URL)
+    theirs = "lead_" + "T" * 43
+    ledger.record(LEAD, "me")
+    ledger.observe({"data": [{"id": LEAD}, {"id": theirs}], "has_more": False, "total_results": 2})
+    ledger.guard("PUT", f"/lead/{LEAD}/", {"name": "mine"})
+    with pytest.raises(GuardRefused, match=theirs):
+        ledger.guard("PUT", f"/lead/{theirs}/", {"name": "theirs"})
+    ledger.pin(LEAD)
+    with pytest.raises(GuardRefused, match="pinned"):
+        ledger.guard("PUT", f"/lead/{LEAD}/", {"name": "the reference lead"})
