@@ -2,7 +2,8 @@
 
 The order is fixed and every step can only end in a documented answer:
 method (405 with Allow) -> credentials (401) -> rate limit (429) -> path ids (404) -> query (400)
--> X-TZ-Offset where declared (400) -> body: media type (415), size (413), JSON (400), schema (400), references (400) -> handler.
+-> X-TZ-Offset where declared (400) -> body: media type (415), size (413), JSON (400),
+schema (400), references (400) -> handler.
 Path ids that cannot exist answer 404 like any missing object; a malformed query is a 400.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, tzinfo
 from typing import Any
 
 from starlette.requests import Request
@@ -81,7 +82,7 @@ class PathEndpoint:
             raise not_found()
         shape = validators.operations[operation_id]
         query = validators.query(operation_id, request.query_params)
-        zone = UTC
+        zone: tzinfo = UTC
         if any(p.location == "header" and p.name.lower() == TZ_HEADER for p in shape.parameters):
             zone = caller_zone(request.headers.get(TZ_HEADER))
         body: Any = {}

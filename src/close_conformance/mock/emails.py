@@ -72,8 +72,12 @@ def _normalised(value: str | None, zone: tzinfo = UTC) -> str | None:
 def _opens(entries: list[dict[str, Any]], zone: tzinfo) -> list[dict[str, Any]]:
     # Close's EmailOpen shape; a request sets only opened_at (the rest is what tracking saw).
     return [
-        {"opened_at": _normalised(o["opened_at"], zone), "opened_by": None, "ip_address": None,
-         "user_agent": None}
+        {
+            "opened_at": _normalised(o["opened_at"], zone),
+            "opened_by": None,
+            "ip_address": None,
+            "user_agent": None,
+        }
         for o in entries
     ]
 
@@ -168,9 +172,7 @@ def _apply(email: Email, body: Mapping[str, Any], zone: tzinfo) -> None:
         if name in body:
             setattr(email, name, list(body[name] or []))  # null: none (Close's [array, null])
     if "attachments" in body:
-        email.attachments = [
-            {k: a[k] for k in _ATTACHMENT_KEYS if k in a} for a in body["attachments"] or []
-        ]
+        email.attachments = [{k: a[k] for k in _ATTACHMENT_KEYS if k in a} for a in body["attachments"] or []]
     if "opens" in body:
         email.opens = _opens(body["opens"] or [], zone)
     for name, value in stamps.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CustomFieldSeed", "ORGANIZATIONS", "OrganizationSeed", "UserSeed"]
+__all__ = ["ORGANIZATIONS", "CustomFieldSeed", "OrganizationSeed", "UserSeed"]
 
 
 @dataclass(frozen=True, slots=True)
