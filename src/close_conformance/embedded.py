@@ -54,6 +54,12 @@ class EmbeddedMock:
             for role, user in chosen.items()
         }
 
+    def contact_text_field(self) -> str | None:
+        """A text contact custom field of me's organization (the JSON line of `close-mock serve`
+        lists the same per organization)."""
+        organization = self.store.organizations[self.identities()["me"].organization_id]
+        return next((f.id for f in organization.contact_custom_fields if f.type == "text"), None)
+
     def access_token(self, role: Role) -> str:
         user_id = self.identities()[role].user_id
         return str(self.store.users[user_id].access_token)

@@ -79,7 +79,13 @@ def _live_target(context: runtime.RunContext) -> Target:
         _fail_preflight("--peer-api-key must belong to another user of the same organization")
     if me and outsider and outsider.organization_id == me.organization_id:
         _fail_preflight("--outsider-api-key must belong to a user of another organization")
-    return Target(settings.base_url, identities, live=True, alternates=alternates)
+    return Target(
+        settings.base_url,
+        identities,
+        live=True,
+        alternates=alternates,
+        contact_text_field=os.environ.get("CLOSE_CONTACT_TEXT_FIELD") or None,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +106,7 @@ def target(close_context: runtime.RunContext) -> Iterator[Target]:
             identities,
             live=False,
             alternates={role: Credentials(access_token=mock.access_token(role)) for role in identities},
+            contact_text_field=mock.contact_text_field(),
         )
     chosen.requests_sent = close_context.requests_sent
     close_context.target = chosen

@@ -107,7 +107,10 @@ class References:
         if operation_id in ("createLead", "updateLead"):
             fill = {"status_id": lambda _: self.status_id, "status": lambda _: self.status_label}
         if operation_id == "createContact":
-            fill = {"lead_id": lambda value: None if value is None else self.lead_id}
+            fill = {
+                "lead_id": lambda value: None if value is None else self.lead_id,
+                "created_by": lambda value: None if value is None else self.me.user_id,
+            }
         if operation_id == "updateContact":
             fill = {"lead_id": lambda _: self.lead_id}
         return fill
@@ -208,6 +211,11 @@ def prepare(
         return
     if isinstance(case.body, dict):
         _fill(case.body, refs.for_body(operation_id), known)
+        if operation_id in ("createContact", "updateContact"):
+            # `custom.` keys name the organization's custom fields, which generated data cannot
+            # know: a made-up one is refused (register contact-custom-fields), so it goes.
+            for key in [k for k in case.body if k.startswith("custom.")]:
+                del case.body[key]
         if live:
             for field in ("to", "cc", "bcc"):
                 if isinstance(case.body.get(field), list):

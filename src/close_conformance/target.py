@@ -70,6 +70,10 @@ class Target:
     live: bool
     alternates: dict[Role, Credentials] = field(default_factory=dict, repr=False)
     """The other auth scheme's credentials where known (Bearer beside Basic), for auth.schemes."""
+    contact_text_field: str | None = None
+    """The id (cf_...) of a text contact custom field of me's organization, for
+    contact.custom-fields: the embedded mock's, or `CLOSE_CONTACT_TEXT_FIELD` live (Close has no
+    way to learn one within this contract's operations)."""
     requests_sent: Counter = field(default_factory=Counter, repr=False)
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
 

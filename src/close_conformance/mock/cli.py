@@ -4,7 +4,8 @@
     close-mock faults
 
 `serve` prints one JSON line on stdout once the server accepts connections (base_url and the
-seeded organizations with their users' credentials) and nothing else there; logs go to stderr.
+seeded organizations with their contact custom fields and their users' credentials) and nothing
+else there; logs go to stderr.
 Ctrl-C and SIGTERM stop it cleanly with exit status 0.
 """
 
@@ -64,8 +65,10 @@ def _parser() -> argparse.ArgumentParser:
         help="run the mock as an HTTP server",
         description=(
             "Run the mock as an HTTP server. Once it accepts connections it prints one JSON line\n"
-            "on stdout: base_url and the seeded organizations, each user with id, email, api_key\n"
-            "(HTTP Basic username, empty password) and access_token (Bearer). Logs go to stderr.\n"
+            "on stdout: base_url and the seeded organizations, each with its contact custom fields\n"
+            "(custom_fields.contact: id, name, type; set as custom.<id>) and its users, each with\n"
+            "id, email, api_key (HTTP Basic username, empty password) and access_token (Bearer).\n"
+            "Logs go to stderr.\n"
             "Ctrl-C or SIGTERM stops it."
         ),
         epilog=(

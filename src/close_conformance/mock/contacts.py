@@ -2,16 +2,23 @@
 
 A contact belongs to one lead. Created without `lead_id`, it gets a new lead named after it
 (changelog 2025-02-14, discrepancy `contact-new-lead-name`). PUT behaves as PATCH and a list sent
-replaces the whole list. DELETE answers 200 `{}`; afterwards the contact is gone for get, list and
-a second delete.
+replaces the whole list (null: an empty one). DELETE answers 200 `{}`; afterwards the contact is
+gone for get, list and a second delete.
+
+Nested items are open, as in Close's schema: what GET returned can be PUT back. Only `email`,
+`phone`, `url` and `type` are taken from them; `is_unsubscribed` of an address already on the
+contact is kept, phone details are derived again (discrepancy `nested-request-keys`). Custom
+fields are `custom.cf_<id>` keys (custom_fields.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from close_conformance.mock.errors import not_found
+from close_conformance.mock.custom_fields import custom_values, render_custom
+from close_conformance.mock.errors import ValidationFailed, not_found, refusal
+from close_conformance.mock.formats import parse_date_or_date_time
 from close_conformance.mock.ids import timestamp
 from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.pagination import page
@@ -21,26 +28,51 @@ from close_conformance.mock.store import Contact
 __all__ = ["OPERATIONS", "new_contact", "render_contact"]
 
 _LISTS = ("emails", "phones", "urls")
+# What a request sets in each nested item; everything else in it is ignored (nested-request-keys).
+_SET_BY_REQUEST = {"emails": ("email", "type"), "phones": ("phone", "type"), "urls": ("url", "type")}
 
 
-def _emails(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # Every address comes back with is_unsubscribed (changelog 2024-02-15); a new one is subscribed.
-    return [{"email": e["email"], "type": e.get("type"), "is_unsubscribed": False} for e in entries]
+def _refuse_nested_keys(call: Call, body: Mapping[str, Any]) -> None:
+    """The fault `contact-nested-keys-refused`: nested items closed, as if Close's schema said so."""
+    if not call.faults.on("contact-nested-keys-refused"):
+        return
+    errors = {
+        f"{name}.{index}.{key}": "Unknown field."
+        for name, allowed in _SET_BY_REQUEST.items()
+        for index, item in enumerate(body.get(name) or [])
+        for key in item
+        if key not in allowed
+    }
+    if errors:
+        raise ValidationFailed(errors)
 
 
-def _phones(call: Call, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _emails(
+    entries: list[dict[str, Any]] | None, before: Sequence[Mapping[str, Any]] = ()
+) -> list[dict[str, Any]]:
+    # Every address comes back with is_unsubscribed (changelog 2024-02-15): read-only, so one
+    # already on the contact keeps its value whatever the request says, and a new one is subscribed.
+    known = {str(e["email"]).lower(): bool(e.get("is_unsubscribed")) for e in before}
+    return [
+        {"email": e["email"], "type": e.get("type"), "is_unsubscribed": known.get(e["email"].lower(), False)}
+        for e in entries or []
+    ]
+
+
+def _phones(call: Call, entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    # phone_formatted and country are derived from phone; what the request says of them is ignored.
     return [
         normalise_phone(
             e,
             normalise=not call.faults.on("phone-not-normalised"),
             formatted=not call.faults.on("phone-formatted-missing"),
         )
-        for e in entries
+        for e in entries or []
     ]
 
 
-def _urls(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"url": u["url"], "type": u.get("type")} for u in entries]
+def _urls(entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [{"url": u["url"], "type": u.get("type")} for u in entries or []]
 
 
 def _check_name(call: Call, name: Any) -> None:
@@ -52,7 +84,10 @@ def _check_name(call: Call, name: Any) -> None:
 def new_contact(call: Call, lead_id: str | None, payload: Mapping[str, Any]) -> Contact:
     """A stored contact from a create payload (also a contact nested in a new lead)."""
     _check_name(call, payload.get("name"))
+    _refuse_nested_keys(call, payload)
+    custom = custom_values(call, payload)
     now = timestamp()
+    created = payload.get("date_created")
     prefix = "lead" if call.faults.on("contact-ids-with-lead-prefix") else "cont"
     return call.store.add_contact(
         Contact(
@@ -64,12 +99,22 @@ def new_contact(call: Call, lead_id: str | None, payload: Mapping[str, Any]) -> 
             emails=_emails(payload.get("emails") or []),
             phones=_phones(call, payload.get("phones") or []),
             urls=_urls(payload.get("urls") or []),
-            created_by=call.user.id,
+            created_by=payload.get("created_by") or call.user.id,
             updated_by=call.user.id,
-            date_created=now,
+            date_created=_recorded(created, call) if created else now,
             date_updated=now,
+            timezone=payload.get("timezone"),
+            custom=custom,
         )
     )
+
+
+def _recorded(value: str, call: Call) -> str:
+    """An imported creation time, in the response's form; naive is read in X-TZ-Offset."""
+    try:
+        return timestamp(parse_date_or_date_time(value, call.zone))
+    except OverflowError:  # past the calendar in UTC: schema-valid, kept as sent
+        return value
 
 
 def display_name(contact: Contact) -> str:
@@ -89,10 +134,12 @@ def render_contact(contact: Contact) -> dict[str, Any]:
         "emails": [dict(e) for e in contact.emails],
         "phones": [dict(p) for p in contact.phones],
         "urls": [dict(u) for u in contact.urls],
+        "timezone": contact.timezone,
         "date_created": contact.date_created,
         "date_updated": contact.date_updated,
         "created_by": contact.created_by,
         "updated_by": contact.updated_by,
+        **render_custom(contact.custom),
     }
 
 
@@ -134,6 +181,8 @@ def get_contact(call: Call) -> Reply:
 def update_contact(call: Call) -> Reply:
     contact = _visible(call, call.path["id"], leak_fault="tenant-leak-contact-update")
     sent = call.body
+    _refuse_nested_keys(call, sent)
+    custom = custom_values(call, sent)
     if call.faults.on("put-replaces-contact"):
         # The fault: PUT as a full replacement, clearing what was not sent.
         contact.name = contact.title = None
@@ -144,13 +193,22 @@ def update_contact(call: Call) -> Reply:
     if "title" in sent:
         contact.title = sent["title"]
     if "lead_id" in sent:
-        contact.lead_id = sent["lead_id"]
+        if sent["lead_id"] is None:
+            # A contact belongs to exactly one lead (discrepancy contact-update-null-lead).
+            reading = call.readings("contact-update-null-lead")
+            if reading != "accepted":
+                raise refusal(int(reading), "lead_id", "A contact belongs to exactly one lead.")
+        else:
+            contact.lead_id = sent["lead_id"]
     if "emails" in sent:
-        contact.emails = _emails(sent["emails"])
+        contact.emails = _emails(sent["emails"], contact.emails)
     if "phones" in sent:
         contact.phones = _phones(call, sent["phones"])
     if "urls" in sent:
         contact.urls = _urls(sent["urls"])
+    if "timezone" in sent:
+        contact.timezone = sent["timezone"]
+    contact.custom.update(custom)
     contact.updated_by = call.user.id
     contact.date_updated = timestamp()
     body = render_contact(contact)
@@ -181,6 +239,7 @@ def list_contacts(call: Call) -> Reply:
         contacts += store.deleted_of_organization(Contact, call.org_id, by_cascade=False)
     if call.faults.on("lead-delete-contacts-still-listed"):
         contacts += store.deleted_of_organization(Contact, call.org_id, by_cascade=True)
+    # Close's spec lists one filter here, lead_id (a string, no id list described).
     lead_id = call.query.get("lead_id")
     if lead_id is not None and not call.faults.on("contact-lead-filter-ignored"):
         contacts = [c for c in contacts if c.lead_id == lead_id]

@@ -2,7 +2,8 @@
 
 The order is fixed and every step can only end in a documented answer:
 method (405 with Allow) -> credentials (401) -> rate limit (429) -> path ids (404) -> query (400)
--> body: media type (415), size (413), JSON (400), schema (400), references (400) -> handler.
+-> X-TZ-Offset where declared (400) -> body: media type (415), size (413), JSON (400),
+schema (400), references (400) -> handler.
 Path ids that cannot exist answer 404 like any missing object; a malformed query is a 400.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
 from starlette.requests import Request
@@ -20,6 +22,7 @@ from close_conformance.mock.auth import authenticate
 from close_conformance.mock.errors import ApiError, method_not_allowed, not_found, render
 from close_conformance.mock.faults import FaultSet
 from close_conformance.mock.fields import select_fields
+from close_conformance.mock.filters import TZ_HEADER, caller_zone
 from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.payload import read_json
 from close_conformance.mock.ratelimit import RateLimiter
@@ -79,6 +82,9 @@ class PathEndpoint:
             raise not_found()
         shape = validators.operations[operation_id]
         query = validators.query(operation_id, request.query_params)
+        zone: tzinfo = UTC
+        if any(p.location == "header" and p.name.lower() == TZ_HEADER for p in shape.parameters):
+            zone = caller_zone(request.headers.get(TZ_HEADER))
         body: Any = {}
         if shape.body_pointer is not None:
             body = await read_json(request, state.faults)
@@ -101,6 +107,7 @@ class PathEndpoint:
                 path=request.path_params,
                 query=query,
                 body=body,
+                zone=zone,
             )
             reply = operation.handler(call)
         fields = request.query_params.get("_fields") if shape.takes_fields else None

@@ -14,13 +14,13 @@ bend them one status at a time.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from close_conformance.mock.errors import ValidationFailed, not_found, refusal
+from close_conformance.mock.filters import Filters
 from close_conformance.mock.formats import parse_date_or_date_time
 from close_conformance.mock.ids import timestamp
 from close_conformance.mock.operations import Call, Operation, Reply
@@ -40,39 +40,46 @@ _PLAIN_FIELDS = (
     "contact_id",
     "user_id",
     "sender",
-    "to",
-    "cc",
-    "bcc",
     "subject",
     "body_text",
     "body_html",
     "template_id",
     "in_reply_to_id",
-    "attachments",
     "followup_sequence_id",
     "followup_sequence_delay",
     "followup_sequence_add_cc_bcc",
     "email_account_id",
 )
 _TIMESTAMP_FIELDS = ("followup_date", "activity_at", "date_scheduled")
-_DATE_FILTERS = {
-    "date_created__gte": operator.ge,
-    "date_created__gt": operator.gt,
-    "date_created__lte": operator.le,
-    "date_created__lt": operator.lt,
-}
+_LIST_FIELDS = ("to", "cc", "bcc")
+# Attachment keys a request sets; others (thumbnail_url...) are ignored (`nested-request-keys`).
+_ATTACHMENT_KEYS = ("filename", "size", "url", "content_type", "content_id", "inline_only")
 
 
-def _normalised(value: str | None) -> str | None:
+def _normalised(value: str | None, zone: tzinfo = UTC) -> str | None:
     """A request timestamp in the response's form (microseconds, +00:00), however it was spelled;
-    one past the calendar in UTC (9999-12-31T23:59:59-23:59: valid RFC 3339, so schema-valid)
+    without an offset it is read in the caller's X-TZ-Offset (discrepancy `naive-datetime-input`).
+    One past the calendar in UTC (9999-12-31T23:59:59-23:59: valid RFC 3339, so schema-valid)
     is kept as sent, since refusing valid data is what schemathesis' positive checks catch."""
     if value is None:
         return None
     try:
-        return timestamp(parse_date_or_date_time(value))
+        return timestamp(parse_date_or_date_time(value, zone))
     except OverflowError:
         return value
+
+
+def _opens(entries: list[dict[str, Any]], zone: tzinfo) -> list[dict[str, Any]]:
+    # Close's EmailOpen shape; a request sets only opened_at (the rest is what tracking saw).
+    return [
+        {
+            "opened_at": _normalised(o["opened_at"], zone),
+            "opened_by": None,
+            "ip_address": None,
+            "user_agent": None,
+        }
+        for o in entries
+    ]
 
 
 def render_email(email: Email) -> dict[str, Any]:
@@ -114,7 +121,7 @@ def render_email(email: Email) -> dict[str, Any]:
         "followup_sequence_add_cc_bcc": email.followup_sequence_add_cc_bcc,
         "email_account_id": email.email_account_id,
         "bulk_email_action_id": None,
-        "opens": [],
+        "opens": [dict(o) for o in email.opens],
         "opens_summary": None,
         "users": [],
     }
@@ -156,11 +163,18 @@ def _check_contact_of_lead(call: Call, contact_id: str | None, lead_id: str) -> 
         raise refusal(int(reading), "contact_id", "This contact is not one of the email's lead.")
 
 
-def _apply(email: Email, body: Mapping[str, Any]) -> None:
-    stamps = {name: _normalised(body[name]) for name in _TIMESTAMP_FIELDS if name in body}
+def _apply(email: Email, body: Mapping[str, Any], zone: tzinfo) -> None:
+    stamps = {name: _normalised(body[name], zone) for name in _TIMESTAMP_FIELDS if name in body}
     for name in _PLAIN_FIELDS:
         if name in body:
             setattr(email, name, body[name])
+    for name in _LIST_FIELDS:
+        if name in body:
+            setattr(email, name, list(body[name] or []))  # null: none (Close's [array, null])
+    if "attachments" in body:
+        email.attachments = [{k: a[k] for k in _ATTACHMENT_KEYS if k in a} for a in body["attachments"] or []]
+    if "opens" in body:
+        email.opens = _opens(body["opens"] or [], zone)
     for name, value in stamps.items():
         setattr(email, name, value)
 
@@ -208,11 +222,11 @@ def create_email(call: Call) -> Reply:
         user_id=user_id,
         created_by=body.get("created_by") or call.user.id,
         updated_by=call.user.id,
-        date_created=_normalised(body.get("date_created")) or now,
+        date_created=_normalised(body.get("date_created"), call.zone) or now,
         date_updated=now,
         thread_id=in_reply_to.thread_id if in_reply_to else email_id,
     )
-    _apply(email, body)
+    _apply(email, body, call.zone)
     email.user_id = user_id
     if email.activity_at is None:
         email.activity_at = email.date_created
@@ -277,7 +291,7 @@ def update_email(call: Call) -> Reply:
     _check_send_in(call)
     _check_contact_of_lead(call, call.body.get("contact_id"), email.lead_id)
     cancelled = email.status in SENDABLE and target == "draft"
-    _apply(email, call.body)
+    _apply(email, call.body, call.zone)
     email.status = target
     if cancelled and "date_scheduled" not in call.body:
         # A cancelled email is a draft again; it is rescheduled only by a new date_scheduled.
@@ -300,23 +314,32 @@ def delete_email(call: Call) -> Reply:
     return Reply(200, {})
 
 
-def _matches(email: Email, query: Mapping[str, Any]) -> bool:
-    for name in ("lead_id", "contact_id", "user_id"):
-        if name in query and getattr(email, name) != query[name]:
-            return False
-    if "id__in" in query and email.id not in query["id__in"].split(","):
-        return False
-    created = parse_date_or_date_time(email.date_created)
-    return all(
-        compare(created, parse_date_or_date_time(query[name]))
-        for name, compare in _DATE_FILTERS.items()
-        if name in query
+def _matches(call: Call, email: Email, filters: Filters) -> bool:
+    """Every filter of Close's spec for this list (rule email.list-filters)."""
+    return (
+        filters.allows("id__in", email.id)
+        and filters.allows("lead_id", email.lead_id)
+        and filters.allows("contact_id", email.contact_id)
+        and filters.allows("user_id", email.user_id)
+        and filters.allows("_type", "Email")
+        # Only my organization's emails are listed; another organization id matches none.
+        and filters.allows("organization_id", email.organization_id)
+        and filters.within("date_created", email.date_created)
+        and filters.within(
+            "activity_at", email.activity_at, ignored=call.faults.on("email-activity-at-filter-ignored")
+        )
     )
 
 
 def list_emails(call: Call) -> Reply:
     scope = None if call.faults.on("tenant-leak-email-list") else call.org_id
-    emails = [e for e in call.store.of_organization(call.store.emails, scope) if _matches(e, call.query)]
+    filters = Filters(
+        call.query,
+        call.zone,
+        first_id_only=call.faults.on("email-id-list-first-only"),
+        naive_as_utc=call.faults.on("email-tz-offset-ignored"),
+    )
+    emails = [e for e in call.store.of_organization(call.store.emails, scope) if _matches(call, e, filters)]
     return Reply(200, page(emails, call.query, call.faults, render_email))
 
 

@@ -382,6 +382,37 @@ FAULTS: Mapping[str, Fault] = _catalogue(
         "send_as.bulk-returns-all-allowing",
         "POST /send_as/bulk/ ignores disallowed_user_ids",
     ),
+    # ---------------------------------------------------------------- request widening (issue 10)
+    Fault(
+        "contact-nested-keys-refused",
+        "contact.nested-round-trip",
+        "contact emails/phones/urls items with keys beyond email/phone/url/type are refused with 400",
+    ),
+    Fault(
+        "custom-field-dropped",
+        "contact.custom-fields",
+        "a known contact custom field is accepted but not stored or returned",
+    ),
+    Fault(
+        "unknown-custom-field-accepted",
+        "contact.custom-fields",
+        "a custom.cf_ key naming no field of the organization is silently dropped, not refused",
+    ),
+    Fault(
+        "email-activity-at-filter-ignored",
+        "email.list-filters",
+        "GET /activity/email/ ignores activity_at__gt/__gte/__lt/__lte",
+    ),
+    Fault(
+        "email-id-list-first-only",
+        "email.list-filters",
+        "comma-separated id filters of GET /activity/email/ keep only their first id",
+    ),
+    Fault(
+        "email-tz-offset-ignored",
+        "email.list-filters",
+        "date filters without offset are read in UTC whatever X-TZ-Offset says",
+    ),
 )
 
 

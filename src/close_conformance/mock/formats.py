@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from urllib.parse import urlsplit
 
 from jsonschema import FormatChecker
@@ -29,6 +29,12 @@ _DATE_TIME = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]"
     r"(?P<time>(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2}))(?:\.(?P<fraction>[0-9]+))?"
     r"(?P<offset>[Zz]|[+-](?P<offset_hour>[0-9]{2}):(?P<offset_minute>[0-9]{2}))",
+    re.ASCII,
+)
+# The spec's NaiveDateTime: no offset, seconds required, up to microseconds.
+_NAIVE_DATE_TIME = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})T"
+    r"(?P<time>(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])(?:\.(?P<fraction>[0-9]{1,6}))?",
     re.ASCII,
 )
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*", re.ASCII)
@@ -81,10 +87,16 @@ def is_date_time(value: object) -> bool:
     )
 
 
-def parse_date_or_date_time(value: str) -> datetime:
-    """An aware datetime from a value `is_date_time` or `is_date` accepted (a date is its midnight UTC)."""
+def parse_date_or_date_time(value: str, zone: tzinfo = UTC) -> datetime:
+    """An aware datetime from a value `is_date_time` or `is_date` accepted, or a date-time without
+    offset (the spec's NaiveDateTime). A date is its midnight in `zone`, a naive date-time is read
+    in `zone` (the caller's X-TZ-Offset, UTC without one: discrepancy `naive-datetime-input`)."""
     if is_date(value) and _DATE.fullmatch(value):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return datetime.fromisoformat(value).replace(tzinfo=zone)
+    naive = _NAIVE_DATE_TIME.fullmatch(value)
+    if naive is not None and is_date(naive["date"]):
+        fraction = (naive["fraction"] or "")[:6].ljust(6, "0")
+        return datetime.fromisoformat(f"{naive['date']}T{naive['time']}.{fraction}").replace(tzinfo=zone)
     match = _DATE_TIME.fullmatch(value)
     if match is None or not is_date_time(value):
         raise ValueError(f"not an RFC 3339 date-time: {value[:40]!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
 from close_conformance.mock.auth import Identity
@@ -29,6 +30,9 @@ class Call:
     query: Mapping[str, Any]
     # The validated JSON object of a POST or PUT; empty for operations without a body.
     body: Mapping[str, Any]
+    # The caller's X-TZ-Offset where the operation declares it (UTC otherwise): naive dates and
+    # date-times in its filters and body are read in it (discrepancy `naive-datetime-input`).
+    zone: tzinfo = UTC
 
     @property
     def user(self) -> User:

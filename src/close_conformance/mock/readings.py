@@ -33,6 +33,10 @@ OUTCOMES: Mapping[str, tuple[type[int] | str, ...]] = {
     "lead-update-contacts": ("ignored", int),
     "email-contact-of-lead": (int, "accepted"),
     "unknown-reference": (int,),
+    "naive-datetime-input": ("caller-offset",),
+    "contact-custom-fields": (int,),
+    "contact-update-null-lead": (int, "accepted"),
+    "nested-request-keys": ("ignored",),
 }
 
 

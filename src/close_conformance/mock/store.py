@@ -19,6 +19,7 @@ from close_conformance.mock.seed import ORGANIZATIONS, OrganizationSeed
 
 __all__ = [
     "Contact",
+    "CustomField",
     "Email",
     "LeadRecord",
     "LeadStatus",
@@ -36,6 +37,13 @@ class LeadStatus:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    id: str
+    name: str
+    type: str
+
+
 @dataclass(slots=True)
 class Organization:
     id: str
@@ -43,6 +51,7 @@ class Organization:
     lead_statuses: list[LeadStatus]
     date_created: str
     date_updated: str
+    contact_custom_fields: list[CustomField] = field(default_factory=list)
 
     @property
     def organization_id(self) -> str:
@@ -98,6 +107,9 @@ class Contact:
     updated_by: str
     date_created: str
     date_updated: str
+    timezone: str | None = None
+    # custom field id (cf_...) -> value, rendered as `custom.cf_...` keys.
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -131,6 +143,7 @@ class Email:
     email_account_id: str | None = None
     date_scheduled: str | None = None
     date_sent: str | None = None
+    opens: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +211,10 @@ class Store:
                 date_updated=now,
             )
             self.users[user.id] = user
+        # Drawn after the users, so seeded stores keep the ids they had before custom fields.
+        organization.contact_custom_fields = [
+            CustomField(self.ids.object_id("cf"), f.name, f.type) for f in seed.contact_custom_fields
+        ]
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -354,11 +371,18 @@ class Store:
     # ---------------------------------------------------------------- identities
 
     def describe(self) -> list[dict[str, Any]]:
-        """Organizations and users with credentials: `organizations` in `close-mock serve`'s line."""
+        """Organizations (with their contact custom fields) and users with credentials: `organizations`
+        in `close-mock serve`'s line."""
         return [
             {
                 "id": organization.id,
                 "name": organization.name,
+                "custom_fields": {
+                    "contact": [
+                        {"id": f.id, "name": f.name, "type": f.type}
+                        for f in organization.contact_custom_fields
+                    ]
+                },
                 "users": [
                     {
                         "id": user.id,

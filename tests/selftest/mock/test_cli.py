@@ -72,6 +72,23 @@ def test_serve_prints_one_line_then_answers_basic_and_bearer(server):
     assert "Traceback" not in stderr
 
 
+@pytest.mark.rule("contact.custom-fields")
+def test_serve_lists_each_organizations_contact_custom_fields_and_they_work(server):
+    announcement = server.announcement
+    organizations = announcement["organizations"]
+    fields = [o["custom_fields"]["contact"] for o in organizations]
+    assert [sorted(f["type"] for f in listed) for listed in fields] == [["number", "text"]] * 2
+    text = next(f for f in fields[0] if f["type"] == "text")
+    theirs = next(f for f in fields[1] if f["type"] == "text")
+    user = organizations[0]["users"][0]
+    with httpx.Client(base_url=announcement["base_url"], auth=(user["api_key"], ""), timeout=10) as client:
+        mine = client.post("/contact/", json={"name": "x", f"custom.{text['id']}": "Lead Engineer"})
+        other = client.post("/contact/", json={"name": "x", f"custom.{theirs['id']}": "Lead Engineer"})
+    assert mine.status_code == 200
+    assert mine.json()[f"custom.{text['id']}"] == "Lead Engineer"
+    assert other.status_code == 400
+
+
 @pytest.mark.rule("auth.required")
 def test_ctrl_c_stops_cleanly(server):
     status, stdout, stderr = server.stop(signal.SIGINT)

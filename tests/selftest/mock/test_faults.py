@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -692,6 +693,66 @@ def _(build):
     m = build()
     m.send_as("me", "peer")
     return len(m.me.post("/send_as/bulk/", json={"disallowed_user_ids": [m.id_of("peer")]}).json()["data"])
+
+
+# ---------------------------------------------------------------- request widening (issue 10)
+
+
+@scenario("contact-nested-keys-refused", clean=200)
+def _(build):
+    m = build()
+    contact = m.contact(emails=[{"email": "a@example.com", "type": "office"}])
+    got = m.me.get(f"/contact/{contact['id']}/").json()
+    return m.me.put(f"/contact/{contact['id']}/", json={"emails": got["emails"]}).status_code
+
+
+def _custom_field(m, role="me"):
+    organization = m.store.organizations[m.users[role].organization_id]
+    return next(f for f in organization.contact_custom_fields if f.type == "text")
+
+
+@scenario("custom-field-dropped", clean="Account Executive")
+def _(build):
+    m = build()
+    key = f"custom.{_custom_field(m).id}"
+    contact = m.contact(**{key: "Account Executive"})
+    return m.me.get(f"/contact/{contact['id']}/").json().get(key)
+
+
+@scenario("unknown-custom-field-accepted", clean=400)
+def _(build):
+    m = build()
+    theirs = _custom_field(m, "outsider")
+    return m.me.post("/contact/", json={"name": "x", f"custom.{theirs.id}": "y"}).status_code
+
+
+def _listed(m, **params):
+    return [e["id"] for e in m.me.get("/activity/email/", params=params).json()["data"]]
+
+
+@scenario("email-activity-at-filter-ignored", clean=[])
+def _(build):
+    m = build()
+    email = m.email()
+    return _listed(m, lead_id=email["lead_id"], activity_at__gt="2099-01-01")
+
+
+@scenario("email-id-list-first-only", clean=2)
+def _(build):
+    m = build()
+    first, second = m.email(), m.email()
+    return len(_listed(m, lead_id=f"{first['lead_id']},{second['lead_id']}"))
+
+
+@scenario("email-tz-offset-ignored", clean=1)
+def _(build):
+    m = build()
+    email = m.email()
+    # An hour ago, written without offset: in UTC before the email was created, at UTC-5 after it.
+    before = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    client = m.client("me", headers={"X-TZ-Offset": "-5"})
+    listed = client.get("/activity/email/", params={"id__in": email["id"], "date_created__lt": before})
+    return len(listed.json()["data"])
 
 
 # ---------------------------------------------------------------- the tests
