@@ -37,40 +37,6 @@ SENDER_REQUIRED = ("inbox", "scheduled", "outbox", "error")
 SENDER = '"Bruce Wayne" <bruce.wayne@wayne.example.com>'
 
 
-def admits(schema: str, field: str, *keys: str) -> bool:
-    """Whether the items of `field` in a request schema of the spec let these keys through."""
-    items = SCHEMAS[schema]["properties"][field]["items"]
-    if "$ref" in items:
-        items = SCHEMAS[items["$ref"].rsplit("/", 1)[-1]]
-    return items.get("additionalProperties", True) is not False or set(keys) <= set(items["properties"])
-
-
-# Parts of the contract other branches are adding while this test is written (issue 10): until the
-# spec has them, the mock answers 405 or 400 and these tests fail as expected (strict: once the
-# spec has them, they must pass).
-NO_LEAD_LIST = pytest.mark.xfail(
-    CONTRACT.operation_id("GET /lead/") is None,
-    reason="GET /lead/ is not in specs/close.yaml yet (leads branch); the mock answers 405",
-    raises=closeio_api.APIError,
-    strict=True,
-)
-NO_LEAD_UPDATE = pytest.mark.xfail(
-    CONTRACT.operation_id("PUT /lead/{id}/") is None,
-    reason="PUT /lead/{id}/ is not in specs/close.yaml yet (leads branch); the mock answers 405",
-    raises=closeio_api.APIError,
-    strict=True,
-)
-NO_READ_KEYS_IN_UPDATES = pytest.mark.xfail(
-    not (
-        admits("UpdateContact", "emails", "is_unsubscribed")
-        and admits("UpdateContact", "phones", "country", "phone_formatted")
-    ),
-    reason="contact items refuse keys GET returns (is_unsubscribed, country, phone_formatted): widen branch",
-    raises=closeio_api.ValidationError,
-    strict=True,
-)
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
     with serve() as server:
@@ -184,7 +150,6 @@ def test_lead_create_read_back_delete_twice(api):
     refused(lambda: api.get(f"lead/{lead['id']}"), 404)
 
 
-@NO_LEAD_LIST
 @pytest.mark.rule("pagination.offset")
 def test_lead_list_pages_with_skip_and_limit(api):
     created = [api.post("lead", {"name": f"Lead {n}"})["id"] for n in range(5)]
@@ -197,7 +162,6 @@ def test_lead_list_pages_with_skip_and_limit(api):
     assert first["has_more"] is True
 
 
-@NO_LEAD_UPDATE
 @pytest.mark.rule("lead.create")
 def test_lead_put_changes_only_what_it_sends(api):
     lead = api.post("lead", {"name": "Acme", "description": "Before", "url": "https://acme.example.com/"})
@@ -256,7 +220,6 @@ def test_contact_without_a_lead_gets_one_named_after_it(api):
     assert [c["id"] for c in lead["contacts"]] == [contact["id"]]
 
 
-@NO_READ_KEYS_IN_UPDATES
 @pytest.mark.rule("contact.update-is-patch", "contact.phone-normalised")
 def test_contact_get_modify_put_sends_back_what_get_returned(api):
     contact = api.post(
