@@ -31,6 +31,8 @@ OUTCOMES: Mapping[str, tuple[type[int] | str, ...]] = {
     "lead-delete-cascade": ("removed", "kept"),
     "email-contact-of-lead": (int, "accepted"),
     "unknown-reference": (int,),
+    "trailing-slash-redirect": (int,),
+    "ratelimit-body": ("body-fields", "headers-only"),
 }
 
 
