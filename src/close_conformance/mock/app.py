@@ -30,8 +30,8 @@ from close_conformance.mock.pagination import skip_maximum_pointers
 from close_conformance.mock.ratelimit import RateLimiter
 from close_conformance.mock.readings import Readings
 from close_conformance.mock.store import Store
-from close_conformance.mock.unmodelled import load_close_paths
 from close_conformance.mock.validation import HANDLER_OWNED, SpecValidators
+from close_conformance.unmodelled import load_close_paths
 
 __all__ = ["API_PREFIX", "OPERATIONS", "SPEC_PATH", "create_app"]
 

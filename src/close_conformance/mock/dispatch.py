@@ -6,7 +6,7 @@ method (405 with Allow) -> credentials (401) -> rate limit (429) -> path ids (40
 Path ids that cannot exist answer 404 like any missing object; a malformed query is a 400.
 
 What Close has and the mock does not model answers 501 after credentials, never a 404 or 405
-that would claim Close lacks it: a method Close's spec gives a modelled path (`unmodelled.py`),
+that would claim Close lacks it: a method Close's spec gives a modelled path (`close_conformance.unmodelled`),
 or a more literal Close path a route would take for an id (`/lead/merge/` for `/lead/{id}/`).
 A request no route takes goes to `not_routed`: a slashless Close path is redirected to its
 slashed form before credentials, as Close's router does (rule http.trailing-slash-redirect);
@@ -34,8 +34,8 @@ from close_conformance.mock.ratelimit import RateLimiter
 from close_conformance.mock.readings import Readings
 from close_conformance.mock.references import check_references
 from close_conformance.mock.store import Store
-from close_conformance.mock.unmodelled import ClosePaths, Template
 from close_conformance.mock.validation import SpecValidators
+from close_conformance.unmodelled import ClosePaths, Template
 
 __all__ = ["API_PREFIX", "MockState", "PathEndpoint", "not_routed"]
 

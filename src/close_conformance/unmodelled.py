@@ -1,5 +1,6 @@
-"""Which paths and methods Close has that the mock does not model, so the mock can say so (501)
-instead of claiming, with a 404 or 405, that Close lacks them.
+"""Which paths and methods Close has that our contract does not model: the mock says so (501)
+instead of claiming, with a 404 or 405, that Close lacks them, and the suite never sends one as
+an "undeclared method" that Close would answer (200 for `GET /lead/`, not 405).
 
 Two sources, both data: Close's published OpenAPI for our areas (specs/upstream/*.yml), compared
 with our spec when the app is built, so a path or method our spec gains stops being unmodelled
@@ -19,7 +20,7 @@ import yaml
 
 from close_conformance.contract import HTTP_METHODS, specs_dir
 
-__all__ = ["ClosePaths", "Template", "load_close_paths"]
+__all__ = ["ClosePaths", "Template", "close_paths", "load_close_paths"]
 
 UPSTREAM_GLOB = "upstream/*.yml"
 LISTED = "unmodelled.yaml"
@@ -66,8 +67,9 @@ class ClosePaths:
 
     modelled: Mapping[tuple[str | None, ...], frozenset[str]]
     """Our spec's templates -> the methods our spec gives them."""
-    close_methods: Mapping[tuple[str | None, ...], frozenset[str]] = field(default_factory=dict)
-    """Our spec's templates -> methods Close's published spec gives them that ours does not."""
+    close_methods: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Our spec's paths (as our spec writes them) -> methods Close's published spec gives them
+    that ours does not."""
     unmodelled: tuple[Template, ...] = ()
     """Templates of Close paths our spec lacks entirely."""
 
@@ -90,7 +92,8 @@ class ClosePaths:
         return self.is_modelled(path) or self.unmodelled_path(path) is not None
 
     def unmodelled_methods(self, template: str) -> frozenset[str]:
-        return self.close_methods.get(Template.parse(template).key, frozenset())
+        """Methods Close has on one of our spec's paths (`/lead/{id}/`) that our spec lacks."""
+        return self.close_methods.get(template, frozenset())
 
 
 def _read(path: Path) -> Any:
@@ -108,8 +111,9 @@ def close_paths(
         upstream: Close's OpenAPI documents (specs/upstream/*.yml).
         listed: path templates of documented resources (specs/unmodelled.yaml `paths`).
     """
+    ours = {Template.parse(p).key: p for p in spec.get("paths", {})}
     modelled = {Template.parse(p).key: _methods(item) for p, item in spec.get("paths", {}).items()}
-    close_methods: dict[tuple[str | None, ...], frozenset[str]] = {}
+    close_methods: dict[str, frozenset[str]] = {}
     unmodelled: dict[tuple[str | None, ...], Template] = {}
     for document in upstream:
         for text, item in document.get("paths", {}).items():
@@ -117,7 +121,8 @@ def close_paths(
             if template.key in modelled:
                 extra = _methods(item) - modelled[template.key]
                 if extra:
-                    close_methods[template.key] = close_methods.get(template.key, frozenset()) | extra
+                    path = ours[template.key]
+                    close_methods[path] = close_methods.get(path, frozenset()) | extra
             else:
                 unmodelled.setdefault(template.key, template)
     for text in listed:
