@@ -5,9 +5,11 @@ maximum of the spec (rule pagination.skip-maximum)."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-from close_conformance.contract import default_contract
+from close_conformance.contract import Contract, default_contract
 from close_conformance.unmodelled import load_close_paths
 
 SLASHED = "http://mock.test/api/v1"
@@ -97,17 +99,25 @@ def test_a_close_path_the_mock_does_not_model_answers_501(mock, method, path):
 @pytest.mark.rule("http.method-not-allowed")
 def test_methods_close_has_on_a_modelled_path_answer_501_the_rest_405(mock, concrete_path):
     # Derived from specs/upstream/ minus our spec when the app is built, not listed by hand.
-    beyond = load_close_paths(default_contract().spec).close_methods
-    if ("PUT", "/lead/{id}/") not in default_contract().operations.values():
-        assert "PUT" in beyond["/lead/{id}/"]
-    assert beyond, "Close's published spec has no method our spec lacks: nothing to check here"
-    for path, methods in beyond.items():
+    for path, methods in load_close_paths(default_contract().spec).close_methods.items():
         for method in methods:
             response = mock.me.request(method, concrete_path(path), json={})
             assert response.status_code == 501, (method, path, response.text)
     neither = mock.me.patch("/lead/lead_x/", json={})
     assert neither.status_code == 405
     assert neither.headers["Allow"]
+
+
+@pytest.mark.rule("http.method-not-allowed")
+def test_a_method_dropped_from_our_spec_becomes_a_501(make_mock, concrete_path):
+    contract = default_contract()
+    spec = copy.deepcopy(dict(contract.spec))
+    del spec["paths"]["/lead/{id}/"]["delete"]  # Close's leads spec has it
+    narrowed = Contract(spec, contract.rules, contract.discrepancies, contract.changelog)
+    mock = make_mock(contract=narrowed)
+    assert mock.me.delete(concrete_path("/lead/{id}/")).status_code == 501
+    assert mock.me.get(concrete_path("/lead/{id}/")).status_code == 404
+    assert mock.me.delete("/me/").status_code == 405  # neither Close nor we have it
 
 
 @pytest.mark.rule("auth.required")
