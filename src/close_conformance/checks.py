@@ -108,6 +108,8 @@ def error_body_conformance(exchange: Exchange, _: Viewpoint) -> None:
                 f"400 validation error needs both `errors` (list) and `field-errors` (object): {body}",
             )
         return
+    if exchange.status == 429 and isinstance(body.get("error"), dict):
+        return  # the deprecated rate-limit body; ratelimit_body_conformance judges it
     strict_shape = not runtime.current().accepts("error-shape-400", "error")
     if exchange.status == 400 and exchange.request_is_json and strict_shape:
         raise RuleViolation("errors.shape", f"400 without `errors`/`field-errors` (strict reading): {body}")
@@ -377,6 +379,46 @@ def ratelimit_conformance(exchange: Exchange, _: Viewpoint) -> None:
         raise RuleViolation(
             "ratelimit.headers", f"retry-after {retry_after!r} is not reset={match.group(1)} rounded up"
         )
+
+
+def ratelimit_body_shape(body: Any) -> str | None:
+    """Which reading of `ratelimit-body` a 429 body is: body-fields, headers-only, or neither."""
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if isinstance(error, str) and error:
+        return "headers-only"
+    if (
+        isinstance(error, dict)
+        and isinstance(error.get("message"), str)
+        and isinstance(error.get("rate_reset"), int | float)
+        and not isinstance(error.get("rate_reset"), bool)
+    ):
+        return "body-fields"
+    return None
+
+
+@_check("ratelimit_body_conformance", "ratelimit.body")
+def ratelimit_body_conformance(exchange: Exchange, _: Viewpoint) -> None:
+    if exchange.status != 429:
+        return
+    shape = ratelimit_body_shape(exchange.body)
+    if shape is None or not runtime.current().accepts("ratelimit-body", shape):
+        raise RuleViolation(
+            "ratelimit.body",
+            f"a 429 body is {{'error': message}} or {{'error': {{'message', 'rate_reset', ...}}}} "
+            f"(accepted: {runtime.current().accepted('ratelimit-body')}): {exchange.raw[:200]!r}",
+        )
+    header = exchange.header("RateLimit") or ""
+    reset = re.search(r"reset=(\d+(?:\.\d+)?)", header)
+    if shape == "body-fields" and reset is not None:
+        rate_reset = float(exchange.body["error"]["rate_reset"])
+        # Both are the same instant; the header is written with millisecond precision.
+        if abs(rate_reset - float(reset.group(1))) > 0.001:
+            raise RuleViolation(
+                "ratelimit.body",
+                f"body rate_reset {rate_reset} is not the RateLimit header's reset={reset.group(1)}",
+            )
 
 
 # --------------------------------------------------------------------------- email sender

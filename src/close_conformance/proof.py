@@ -203,7 +203,9 @@ def _table(results: list[FaultResult]) -> str:
     lines = [f"{'fault':42} {'rule':38} {'caught':6} {'requests':>8} {'seconds':>7}  by"]
     for r in results:
         if r.by:
-            by = r.by[0].split("/")[-1]
+            # The file's name and the test, whose parameters may hold "/" (`[GET /me/]`).
+            file, _, test = r.by[0].partition("::")
+            by = f"{file.rsplit('/', 1)[-1]}::{test}"
         else:
             by = f"not caught (exit {r.exit_code})" + (f"; only by {r.elsewhere[0]}" if r.elsewhere else "")
         caught = "yes" if r.caught else "NO"

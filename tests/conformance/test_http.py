@@ -1,5 +1,6 @@
 """HTTP-level rules: 405 with `Allow`, 415 for bodies that are not JSON, the shape of 400s, no 5xx
-whatever is sent, and the headers of a 429 (facts 5.2, 5.3, 5.7)."""
+whatever is sent, slashless paths redirected, the `_skip` maximum, and the headers and body of a
+429 (facts 5.1, 5.2, 5.3, 5.4, 5.7)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from close_conformance.checks import (
     Viewpoint,
     check_exchange,
     is_json,
+    ratelimit_body_conformance,
     ratelimit_conformance,
 )
 from close_conformance.client import CloseClient, SendRefused, record_created
@@ -397,7 +399,7 @@ def unretried(throttled_target: Target) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.mark.rule("ratelimit.headers", "errors.shape")
+@pytest.mark.rule("ratelimit.headers", "ratelimit.body", "errors.shape")
 def test_a_429_carries_the_rate_limit_headers(unretried: httpx.Client) -> None:
     deadline = time.monotonic() + BURST_SECONDS
     for _ in range(BURST):
@@ -411,17 +413,88 @@ def test_a_429_carries_the_rate_limit_headers(unretried: httpx.Client) -> None:
         response = None
     if response is None or response.status_code != 429:
         pytest.skip(f"the server did not rate-limit a burst of up to {BURST} GET /me/ in {BURST_SECONDS:g} s")
-    body = _json(response)
-    ratelimit_conformance(
-        Exchange(
-            operation_id="getMe",
-            method="GET",
-            path="/me/",
-            status=429,
-            headers={k.lower(): v for k, v in response.headers.items()},
-            body=body,
-            raw=response.content,
-        ),
-        Viewpoint(),
+    exchange = Exchange(
+        operation_id="getMe",
+        method="GET",
+        path="/me/",
+        status=429,
+        headers={k.lower(): v for k, v in response.headers.items()},
+        body=_json(response),
+        raw=response.content,
     )
-    assert _error_shape(body) == "error", f"[errors.shape] a 429 carries {{'error': ...}}: {_said(response)}"
+    ratelimit_conformance(exchange, Viewpoint())
+    # The body: {"error": message}, or the deprecated {"error": {"rate_reset", ...}} agreeing with
+    # the header, as the register's `ratelimit-body` admits.
+    ratelimit_body_conformance(exchange, Viewpoint())
+
+
+# --------------------------------------------------------------------------- http.trailing-slash-redirect
+KEEPS_METHOD = frozenset({307, 308})
+"""RFC 9110 15.4: a client may follow a 301/302 with a GET; only these keep a write's method and body."""
+SLASHLESS = [(method, path) for path in PATHS for method in sorted(_methods(path))]
+
+
+def _slashless_request(method: str, path: str) -> tuple[str, dict[str, str], Any]:
+    """The path without its slash, a query to keep, and a body; were the server to act on the
+    request instead of redirecting, it names nothing (probe ids) or is refused (`[]` is no body
+    any create takes), so nothing changes."""
+    query = {"close_conformance_probe": "1"}
+    if method == "DELETE" and "{" not in path:
+        query = {"allowing_user_id": f"user_{PROBE}", "allowed_user_id": f"user_{PROBE}"}
+    body = [] if method in ("POST", "PUT") else None
+    return _probe_path(path).removesuffix("/"), query, body
+
+
+@pytest.mark.rule("http.trailing-slash-redirect")
+@pytest.mark.parametrize(("method", "path"), SLASHLESS, ids=[f"{m} {p}" for m, p in SLASHLESS])
+def test_a_path_without_its_slash_is_redirected_to_it(
+    as_me: httpx.Client, close_context: runtime.RunContext, method: str, path: str
+) -> None:
+    slashless, query, body = _slashless_request(method, path)
+    response = as_me.request(method, slashless, params=query, json=body)
+    accepted = set(close_context.accepted("trailing-slash-redirect"))
+    if method != "GET":
+        accepted &= KEEPS_METHOD
+    assert response.status_code in accepted, (
+        f"[http.trailing-slash-redirect] {method} {slashless} (no trailing slash): expected a redirect "
+        f"in {sorted(accepted)} to the slashed path, got {_said(response)}"
+    )
+    location = response.headers.get("Location")
+    assert location, f"[http.trailing-slash-redirect] a redirect without Location: {_said(response)}"
+    sent = response.request.url
+    expected = sent.copy_with(path=sent.path + "/")
+    assert sent.join(location) == expected, (
+        f"[http.trailing-slash-redirect] {method} {slashless}: Location {location!r}, expected the "
+        f"slashed path with the query kept: {expected}"
+    )
+
+
+# --------------------------------------------------------------------------- pagination.skip-maximum
+def _skip_maximum(path: str) -> int | None:
+    """The `maximum` of the list's `_skip` in the spec (register `skip-maximum`), if it has one."""
+    for parameter in PATHS[path]["get"].get("parameters", []):
+        if "$ref" in parameter:
+            parameter = CONTRACT.spec["components"]["parameters"][str(parameter["$ref"]).rsplit("/", 1)[-1]]
+        if parameter.get("name") == "_skip" and "maximum" in parameter.get("schema", {}):
+            return int(parameter["schema"]["maximum"])
+    return None
+
+
+CAPPED = [path for path in PATHS if "get" in PATHS[path] and _skip_maximum(path) is not None]
+
+
+@pytest.mark.rule("pagination.skip-maximum", "errors.shape")
+@pytest.mark.parametrize("path", CAPPED)
+def test_a_skip_past_the_maximum_gets_400_with_a_message(
+    as_me: httpx.Client, close_context: runtime.RunContext, path: str
+) -> None:
+    skip = (_skip_maximum(path) or 0) + 1
+    response = as_me.get(path, params={"_skip": skip})
+    assert response.status_code in close_context.accepted("skip-maximum"), (
+        f"[pagination.skip-maximum] GET {path}?_skip={skip} (past the maximum): expected "
+        f"{close_context.accepted('skip-maximum')}, got {_said(response)}"
+    )
+    body = _json(response)
+    shape = _error_shape(body)
+    said_what = shape == "error" or (shape == "validation" and (body["errors"] or body["field-errors"]))
+    assert said_what, f"[pagination.skip-maximum] a 400 past the maximum says why: {_said(response)}"

@@ -3,7 +3,8 @@
 Routes come from the spec's paths (every operationId must have a handler, checked here), under
 `/api/v1` as on api.close.com. Literal paths are routed before templated ones, so
 `/send_as/bulk/` is never taken for `/send_as/{id}/`. The spec itself is served, without
-credentials, at `/api/openapi.json`, where Close publishes its own.
+credentials, at `/api/openapi.json`, where Close publishes its own. A request on no route goes to
+`dispatch.not_routed` (trailing-slash redirects, 501 for Close paths the mock does not model).
 """
 
 from __future__ import annotations
@@ -21,18 +22,19 @@ from starlette.routing import Route
 
 from close_conformance.contract import Contract, default_contract
 from close_conformance.mock import contacts, emails, leads, send_as, users
-from close_conformance.mock.dispatch import MockState, PathEndpoint, render_error
+from close_conformance.mock.dispatch import API_PREFIX, MockState, PathEndpoint, not_routed, render_error
 from close_conformance.mock.errors import ApiError, LastResortMiddleware, method_not_allowed, not_found
 from close_conformance.mock.faults import FaultSet
 from close_conformance.mock.operations import Operation
+from close_conformance.mock.pagination import skip_maximum_pointers
 from close_conformance.mock.ratelimit import RateLimiter
 from close_conformance.mock.readings import Readings
 from close_conformance.mock.store import Store
-from close_conformance.mock.validation import SpecValidators
+from close_conformance.mock.validation import HANDLER_OWNED, SpecValidators
+from close_conformance.unmodelled import load_close_paths
 
 __all__ = ["API_PREFIX", "OPERATIONS", "SPEC_PATH", "create_app"]
 
-API_PREFIX = "/api/v1"
 SPEC_PATH = "/api/openapi.json"
 
 OPERATIONS: dict[str, Operation] = {
@@ -48,7 +50,7 @@ def _routes(validators: SpecValidators, spec_json: bytes) -> list[Route]:
         by_path.setdefault(shape.path, {})[shape.method] = OPERATIONS[shape.operation_id]
     # Literal paths first: Starlette takes the first full match, and `{id}` matches "bulk".
     ordered = sorted(by_path, key=lambda path: path.count("{"))
-    routes = [Route(API_PREFIX + path, PathEndpoint(by_path[path]), methods=None) for path in ordered]
+    routes = [Route(API_PREFIX + path, PathEndpoint(by_path[path], path), methods=None) for path in ordered]
 
     async def spec(request: Request) -> Response:
         return Response(spec_json, media_type="application/json")
@@ -93,13 +95,22 @@ def create_app(
     """
     contract = contract or default_contract()
     fault_set = FaultSet(faults)
-    validators = SpecValidators(contract.spec)
+    handler_owned = list(HANDLER_OWNED)
+    if fault_set.on("skip-maximum-ignored"):
+        # The fault: the spec's `_skip` maximums are not enforced, a page (empty) comes back.
+        handler_owned += skip_maximum_pointers(contract.spec)
+    validators = SpecValidators(contract.spec, handler_owned=handler_owned)
+    readings = Readings(contract, strict=strict)
+    body_fields = readings("ratelimit-body") == "body-fields"
     state = MockState(
         store=store or Store(),
         faults=fault_set,
-        readings=Readings(contract, strict=strict),
+        readings=readings,
         validators=validators,
-        limiter=RateLimiter(rate_limit, clock=clock) if rate_limit is not None else None,
+        limiter=(
+            RateLimiter(rate_limit, clock=clock, body_fields=body_fields) if rate_limit is not None else None
+        ),
+        paths=load_close_paths(contract.spec),
     )
     spec_json = json.dumps(contract.spec, default=str).encode()
     app = Starlette(
@@ -107,7 +118,9 @@ def create_app(
         middleware=[Middleware(LastResortMiddleware)],
         exception_handlers={HTTPException: _http_error},
     )
-    # Close's paths end with "/"; the spec documents no redirects, so `/me` is an unknown path (404).
+    # Starlette's own slash redirect (307, every path) is off: `not_routed` redirects Close's paths
+    # with the register's status (`trailing-slash-redirect`) and answers the rest.
     app.router.redirect_slashes = False
+    app.router.default = not_routed
     app.state.mock = state
     return app

@@ -5,6 +5,13 @@ method (405 with Allow) -> credentials (401) -> rate limit (429) -> path ids (40
 -> X-TZ-Offset where declared (400) -> body: media type (415), size (413), JSON (400),
 schema (400), references (400) -> handler.
 Path ids that cannot exist answer 404 like any missing object; a malformed query is a 400.
+
+What Close has and the mock does not model answers 501 after credentials, never a 404 or 405
+that would claim Close lacks it: a method Close's spec gives a modelled path (`close_conformance.unmodelled`),
+or a more literal Close path a route would take for an id (`/lead/merge/` for `/lead/{id}/`).
+A request no route takes goes to `not_routed`: a slashless Close path is redirected to its
+slashed form before credentials, as Close's router does (rule http.trailing-slash-redirect);
+an unmodelled Close path answers 501; anything else 404.
 """
 
 from __future__ import annotations
@@ -14,12 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any
 
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from close_conformance.mock.auth import authenticate
-from close_conformance.mock.errors import ApiError, method_not_allowed, not_found, render
+from close_conformance.mock.errors import ApiError, method_not_allowed, not_found, not_modelled, render
 from close_conformance.mock.faults import FaultSet
 from close_conformance.mock.fields import select_fields
 from close_conformance.mock.filters import TZ_HEADER, caller_zone
@@ -30,8 +38,11 @@ from close_conformance.mock.readings import Readings
 from close_conformance.mock.references import check_references
 from close_conformance.mock.store import Store
 from close_conformance.mock.validation import SpecValidators
+from close_conformance.unmodelled import ClosePaths, Template
 
-__all__ = ["MockState", "PathEndpoint"]
+__all__ = ["API_PREFIX", "MockState", "PathEndpoint", "not_routed"]
+
+API_PREFIX = "/api/v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,7 @@ class MockState:
     readings: Readings
     validators: SpecValidators
     limiter: RateLimiter | None
+    paths: ClosePaths
 
 
 def render_error(state: MockState, error: ApiError) -> Response:
@@ -52,9 +64,11 @@ def render_error(state: MockState, error: ApiError) -> Response:
 class PathEndpoint:
     """The ASGI endpoint of one spec path; it dispatches on the method itself so a 405 can name the others."""
 
-    def __init__(self, operations: Mapping[str, Operation]) -> None:
+    def __init__(self, operations: Mapping[str, Operation], template: str) -> None:
         self.operations = dict(operations)
         self.allowed = sorted(self.operations)
+        self.template = template
+        self.parameters = Template.parse(template).parameters
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -68,8 +82,15 @@ class PathEndpoint:
         await response(scope, receive, send)
 
     async def _answer(self, state: MockState, request: Request, headers: dict[str, str]) -> Response:
+        path = request.url.path.removeprefix(API_PREFIX)
+        if self.parameters and state.paths.unmodelled_path(path, parameters_below=self.parameters):
+            authenticate(request.headers.get("authorization"), state.store, state.faults)
+            raise not_modelled(request.method, path)
         operation = self.operations.get(request.method)
         if operation is None:
+            if request.method in state.paths.unmodelled_methods(self.template):
+                authenticate(request.headers.get("authorization"), state.store, state.faults)
+                raise not_modelled(request.method, self.template)
             if state.faults.on("method-not-allowed-as-404"):
                 raise not_found()
             raise method_not_allowed(self.allowed)
@@ -118,3 +139,36 @@ def _response(reply: Reply, fields: str | None, faults: FaultSet, headers: dict[
     if reply.body is None:
         return Response(status_code=reply.status, headers=headers)
     return JSONResponse(select_fields(reply.body, fields, faults), status_code=reply.status, headers=headers)
+
+
+async def not_routed(scope: Scope, receive: Receive, send: Send) -> None:
+    """The router's default: a request on no route of the spec (see the module's docstring)."""
+    request = Request(scope, receive)
+    state: MockState = request.app.state.mock
+    try:
+        response = _unrouted(state, request)
+    except ApiError as error:
+        response = render_error(state, error)
+    await response(scope, receive, send)
+
+
+def _unrouted(state: MockState, request: Request) -> Response:
+    if not request.url.path.startswith(API_PREFIX + "/"):
+        raise not_found()
+    path = request.url.path.removeprefix(API_PREFIX)
+    if not path.endswith("/") and state.paths.is_close_path(path + "/"):
+        if state.faults.on("trailing-slash-404"):
+            raise not_found()
+        status = (
+            301
+            if state.faults.on("trailing-slash-redirect-301")
+            else state.readings.status("trailing-slash-redirect")
+        )
+        location: URL = request.url.replace(path=request.url.path + "/")
+        if state.faults.on("trailing-slash-query-dropped"):
+            location = location.replace(query="")
+        return Response(status_code=status, headers={"Location": str(location)})
+    if state.paths.unmodelled_path(path) is not None:
+        authenticate(request.headers.get("authorization"), state.store, state.faults)
+        raise not_modelled(request.method, path)
+    raise not_found()

@@ -22,10 +22,12 @@ from close_conformance.mock.faults import FaultSet
 __all__ = [
     "ApiError",
     "LastResortMiddleware",
+    "RateLimited",
     "ValidationFailed",
     "bad_request",
     "method_not_allowed",
     "not_found",
+    "not_modelled",
     "refusal",
     "render",
     "unauthorized",
@@ -42,6 +44,15 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
+
+
+class RateLimited(ApiError):
+    """A 429; `fields` are the deprecated body fields (`rate_reset`...) when the register reads
+    `ratelimit-body` as body-fields, else empty and the body is the plain `{"error": message}`."""
+
+    def __init__(self, message: str, headers: Mapping[str, str], fields: Mapping[str, Any]) -> None:
+        super().__init__(429, message, headers)
+        self.fields = dict(fields)
 
 
 class ValidationFailed(ApiError):
@@ -61,6 +72,15 @@ class ValidationFailed(ApiError):
 
 def not_found() -> ApiError:
     return ApiError(404, "Not found.")
+
+
+def not_modelled(method: str, path: str) -> ApiError:
+    """501: Close has this path or method, the mock does not model it (never a claim about Close)."""
+    return ApiError(
+        501,
+        f"The reference mock does not model {method} {path}; Close has it (specs/upstream/, "
+        "specs/unmodelled.yaml). This answer says nothing about Close.",
+    )
 
 
 def unauthorized() -> ApiError:
@@ -88,6 +108,9 @@ def render(error: ApiError, *, faults: FaultSet, validation_shape: str) -> Respo
     """The response for an error, bent by the faults of `errors.shape` and its neighbours."""
     headers = dict(error.headers)
     body: dict[str, Any] = {"error": error.message}
+    if isinstance(error, RateLimited) and error.fields:
+        # The body before 2024-04-24, as public clients read it: error.rate_reset.
+        body = {"error": {"message": error.message, **error.fields}}
     if isinstance(error, ValidationFailed):
         if faults.on("validation-errors-without-field-errors"):
             body = {"errors": [*error.errors, *(f"{k}: {v}" for k, v in error.field_errors.items())]}

@@ -92,9 +92,29 @@ FAULTS: Mapping[str, Fault] = _catalogue(
     Fault(
         "unsupported-media-type-plain-text", "http.unsupported-media-type", "415 answers carry a text body"
     ),
+    Fault(
+        "trailing-slash-404",
+        "http.trailing-slash-redirect",
+        "a path without its trailing slash answers 404 instead of a redirect",
+    ),
+    Fault(
+        "trailing-slash-redirect-301",
+        "http.trailing-slash-redirect",
+        "a path without its trailing slash is redirected with 301, which a client may follow as a GET",
+    ),
+    Fault(
+        "trailing-slash-query-dropped",
+        "http.trailing-slash-redirect",
+        "the redirect to the slashed path drops the query string",
+    ),
     Fault("retry-after-missing", "ratelimit.headers", "429 answers carry no retry-after header"),
     Fault("retry-after-rounded-down", "ratelimit.headers", "retry-after is the reset rounded down, not up"),
     Fault("ratelimit-header-missing", "ratelimit.headers", "429 answers carry no RateLimit header"),
+    Fault(
+        "ratelimit-body-reset-in-milliseconds",
+        "ratelimit.body",
+        "the deprecated 429 body gives `rate_reset` in milliseconds, not the header's seconds",
+    ),
     Fault("fields-ignored", "fields.selection", "`_fields` is ignored: every field comes back"),
     Fault(
         "fields-ignored-on-lists",
@@ -105,6 +125,11 @@ FAULTS: Mapping[str, Fault] = _catalogue(
         "has-more-wrong", "pagination.offset", "`has_more` is true whenever a page is full, even the last one"
     ),
     Fault("skip-ignored", "pagination.offset", "`_skip` is ignored: every page starts at the first object"),
+    Fault(
+        "skip-maximum-ignored",
+        "pagination.skip-maximum",
+        "a `_skip` past the list's maximum answers an (empty) page instead of a 400",
+    ),
     Fault("ids-without-prefix-on-send-as", "ids.prefixed", "Send As ids lack the sdas_ prefix"),
     Fault("contact-ids-with-lead-prefix", "ids.prefixed", "new contacts get lead_ ids instead of cont_"),
     # ---------------------------------------------------------------- users

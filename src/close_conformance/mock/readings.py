@@ -37,6 +37,8 @@ OUTCOMES: Mapping[str, tuple[type[int] | str, ...]] = {
     "contact-custom-fields": (int,),
     "contact-update-null-lead": (int, "accepted"),
     "nested-request-keys": ("ignored",),
+    "trailing-slash-redirect": (int,),
+    "ratelimit-body": ("body-fields", "headers-only"),
 }
 
 

@@ -35,8 +35,8 @@ HANDLER_OWNED: Mapping[str, str] = {
     "/components/schemas/EmailFields/properties/send_in/maximum": "emails.py: send_in below 60",
 }
 
-# No bound on digits: the spec sets none (`_skip` has only a minimum), and Python's own cap on
-# int() (4300 digits) is far beyond what a URL carries.
+# No bound on digits: a huge `_skip` parses and then fails the spec's maximum as a 400 naming it,
+# and Python's own cap on int() (4300 digits) is far beyond what a URL carries.
 _INTEGER = re.compile(r"[+-]?[0-9]{1,4000}", re.ASCII)
 
 

@@ -22,7 +22,10 @@ def test_rules_are_sound(contract: Contract, seeds: Path) -> None:
 
 
 def test_rule_count_is_in_the_expected_range(contract: Contract) -> None:
-    assert 25 <= len(contract.rules) <= 45
+    # 42 rules for the first 22 operations; the fidelity work (24 operations, filters, custom
+    # fields, redirects, _skip bounds, the 429 body) brought 50. Far more would mean rules split
+    # below one documented behaviour each.
+    assert 25 <= len(contract.rules) <= 60
 
 
 @pytest.mark.parametrize(

@@ -172,6 +172,21 @@ def _(build):
     return response.headers["content-type"]
 
 
+@scenario("trailing-slash-404", clean=308)
+def _(build):
+    return build().me.get("/me").status_code
+
+
+@scenario("trailing-slash-redirect-301", clean=308)
+def _(build):
+    return build().me.post("/lead", json={"name": "x"}).status_code
+
+
+@scenario("trailing-slash-query-dropped", clean="http://mock.test/api/v1/contact/?lead_id=x")
+def _(build):
+    return build().me.get("/contact", params={"lead_id": "x"}).headers.get("Location")
+
+
 def _rate_limited(build):
     m = build(rate_limit=1, clock=stepping_clock())
     m.me.get("/me/")
@@ -195,6 +210,13 @@ def _(build):
     return "RateLimit" in _rate_limited(build).headers
 
 
+@scenario("ratelimit-body-reset-in-milliseconds", clean=True)
+def _(build):
+    response = _rate_limited(build)
+    reset = response.headers["RateLimit"].rsplit("reset=", 1)[1]
+    return response.json()["error"]["rate_reset"] == float(reset)
+
+
 @scenario("fields-ignored", clean=["id"])
 def _(build):
     return sorted(build().me.get("/me/", params={"_fields": "id"}).json())
@@ -214,6 +236,11 @@ def _(build):
 def _(build):
     m = build()
     return m.me.get("/user/", params={"_skip": 2}).json()["data"][0]["id"] == m.id_of("bystander")
+
+
+@scenario("skip-maximum-ignored", clean=400)
+def _(build):
+    return build().me.get("/activity/email/", params={"_skip": 250100}).status_code
 
 
 @scenario("ids-without-prefix-on-send-as", clean=True)

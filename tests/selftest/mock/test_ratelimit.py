@@ -103,3 +103,38 @@ def test_without_a_limit_there_is_no_header(mock):
 def test_a_limit_below_one_is_refused(limit):
     with pytest.raises(ValueError, match="at least one request"):
         create_app(rate_limit=limit)
+
+
+# ---------------------------------------------------------------- ratelimit.body (register ratelimit-body)
+def _limited_429(mock, clock):
+    for _ in range(3):
+        assert mock.me.get("/me/").status_code == 200
+    clock.now += 0.25
+    response = mock.me.get("/me/")
+    assert response.status_code == 429
+    return response
+
+
+@pytest.mark.rule("ratelimit.body")
+def test_the_429_body_keeps_the_deprecated_fields_by_default(limited, clock):
+    response = _limited_429(limited, clock)
+    error = response.json()["error"]
+    reset = float(RATELIMIT.match(response.headers["RateLimit"]).group(3))
+    assert error["rate_reset"] == pytest.approx(reset, abs=1e-3) == 0.75
+    assert (error["rate_limit"], error["rate_window"], error["rate_limit_type"]) == (3, 1, "key")
+    assert error["message"]
+
+
+@pytest.mark.rule("ratelimit.body")
+def test_under_strict_the_429_body_is_the_plain_error(make_mock, clock):
+    response = _limited_429(make_mock(rate_limit=3, clock=clock, strict=True), clock)
+    body = response.json()
+    assert set(body) == {"error"}
+    assert isinstance(body["error"], str)
+    assert body["error"]
+
+
+@pytest.mark.rule("ratelimit.body")
+def test_fault_gives_rate_reset_in_milliseconds(make_mock, clock):
+    mock = make_mock(rate_limit=3, clock=clock, faults=["ratelimit-body-reset-in-milliseconds"])
+    assert _limited_429(mock, clock).json()["error"]["rate_reset"] == pytest.approx(750)

@@ -22,6 +22,7 @@ from close_conformance.checks import (
     lead_status_conformance,
     orphan_contact_conformance,
     pagination_conformance,
+    ratelimit_body_conformance,
     ratelimit_conformance,
     send_as_visibility_conformance,
     tenant_conformance,
@@ -254,4 +255,22 @@ def test_orphan_contact() -> None:
     with pytest.raises(RuleViolation, match=r"contact\.create-without-lead"):
         orphan_contact_conformance(
             exchange("createContact", 200, {"lead_id": None}, request_body={"name": "A"}), VIEW
+        )
+
+
+@pytest.mark.rule("ratelimit.body")
+def test_ratelimit_body(strict: bool) -> None:
+    headers = {"ratelimit": "limit=20, remaining=0, reset=0.400", "retry-after": "1"}
+    plain = exchange("getMe", 429, {"error": "slow down"}, headers=headers)
+    deprecated = {"error": {"message": "API call count exceeded", "rate_reset": 0.4, "rate_limit": 20}}
+    for body in (plain.body, deprecated):
+        ok = exchange("getMe", 429, body, headers=headers)
+        ratelimit_body_conformance(ok, VIEW)
+        error_body_conformance(ok, VIEW)
+    wrong = {"error": {"message": "API call count exceeded", "rate_reset": 400}}
+    with pytest.raises(RuleViolation, match="not the RateLimit header's reset"):
+        ratelimit_body_conformance(exchange("getMe", 429, wrong, headers=headers), VIEW)
+    with pytest.raises(RuleViolation, match="a 429 body is"):
+        ratelimit_body_conformance(
+            exchange("getMe", 429, {"error": {"rate_reset": 0.4}}, headers=headers), VIEW
         )
