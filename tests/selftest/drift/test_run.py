@@ -91,7 +91,7 @@ def test_register_keys_matching_nothing_are_stale_not_failures(tmp_path: Path) -
     files = [p for p in sorted(UPSTREAM.glob("*.yml")) if "users" not in p.name]
     report = run_drift(files)
     stale = {(s.register_id, s.key) for s in report.stale}
-    assert ("user-availability-scope", "operation-missing GET /user/availability/") in stale
+    assert ("unmodelled-operations", "operation-missing GET /user/availability/") in stale
     assert report.exit_code == (1 if report.unlisted else 0)
 
 
