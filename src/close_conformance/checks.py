@@ -465,6 +465,30 @@ def lead_status_conformance(exchange: Exchange, _: Viewpoint) -> None:
         )
 
 
+_LEAD_ANSWERS = ("createLead", "getLead", "updateLead", "listLeads")
+
+
+@_check("lead_contact_ids_conformance", "lead.contact-ids")
+def lead_contact_ids_conformance(exchange: Exchange, _: Viewpoint) -> None:
+    """A lead answering both `contact_ids` and its (deprecated) `contacts`: the same contacts."""
+    if exchange.operation_id not in _LEAD_ANSWERS or not 200 <= exchange.status < 300:
+        return
+    body = exchange.body
+    leads = body.get("data") if exchange.operation_id == "listLeads" and isinstance(body, dict) else [body]
+    for lead in leads if isinstance(leads, list) else []:
+        if not isinstance(lead, dict):
+            continue
+        ids, contacts = lead.get("contact_ids"), lead.get("contacts")
+        if not isinstance(ids, list) or not isinstance(contacts, list):
+            continue  # absent (e.g. `_fields`) or mistyped: the response schema's business
+        shown = sorted(str(c.get("id")) for c in contacts if isinstance(c, dict))
+        if sorted(map(str, ids)) != shown:
+            raise RuleViolation(
+                "lead.contact-ids",
+                f"lead {lead.get('id')!r} has contact_ids {ids!r} but its contacts are {shown!r}",
+            )
+
+
 @_check("orphan_contact_conformance", "contact.create-without-lead")
 def orphan_contact_conformance(exchange: Exchange, _: Viewpoint) -> None:
     body = exchange.request_body

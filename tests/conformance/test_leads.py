@@ -1,6 +1,7 @@
 """Leads: create then read back, the list and its pages, PUT as a patch, `status` and `status_id`
 exclusive, delete, and what a delete does to the lead's contacts and emails (facts 4.1, 3, 5.4,
-5.5; registers `lead-list-total-results`, `lead-update-contacts`, `lead-delete-cascade`)."""
+5.5; Close's Lead schema for `contact_ids`; registers `lead-list-total-results`,
+`lead-update-contacts`, `lead-delete-cascade`)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,23 @@ def _contact_key(contact: Any) -> tuple[Any, ...]:
     return contact.get("name") or None, contact.get("title") or None, tuple(emails)
 
 
+def _contact_ids_of(lead: dict[str, Any], rule: str) -> list[str]:
+    """The lead's `contact_ids` (required in Close's Lead schema; `contacts` is deprecated there)."""
+    ids = lead.get("contact_ids")
+    assert isinstance(ids, list), f"[{rule}] the lead has no `contact_ids` list: {lead}"
+    return [str(i) for i in ids]
+
+
+def _read_contacts(client: CloseClient, lead: dict[str, Any], rule: str) -> list[Any]:
+    """The lead's contacts, each read by its id from `contact_ids`."""
+    read = []
+    for contact_id in _contact_ids_of(lead, rule):
+        response = client.get(f"/contact/{contact_id}/")
+        assert response.status_code == 200, f"[{rule}] the lead's contact {contact_id}: {_said(response)}"
+        read.append(response.json())
+    return read
+
+
 # --------------------------------------------------------------------------- lead.create
 @pytest.mark.rule("lead.create")
 @given(
@@ -92,12 +110,53 @@ def test_created_lead_reads_back(
             f"[lead.create] description {description!r} came back as: {_said(response)}"
         )
         want = Counter(_contact_key(c) for c in contacts)
-        have = Counter(_contact_key(c) for c in got.get("contacts") or [])
+        have = Counter(_contact_key(c) for c in _read_contacts(client, got, "lead.create"))
         assert want == have, (
             f"[lead.create] contacts sent {dict(want)}, read back {dict(have)}: {_said(response)}"
         )
     finally:
         client.delete(f"/lead/{lead['id']}/")
+
+
+# --------------------------------------------------------------------------- lead.contact-ids
+@pytest.mark.rule("lead.contact-ids")
+def test_contact_ids_follow_the_leads_contacts(api: Api, close_context: runtime.RunContext) -> None:
+    """Nested at create, added and deleted through the Contacts API: `contact_ids` lists exactly
+    the lead's contacts, and agrees with `contacts` when the lead answers that too."""
+    client = api("me")
+    rule = "lead.contact-ids"
+    lead = _create(
+        client,
+        {"name": "close-conformance contact ids", "contacts": [{"name": "First"}, {"name": "Second"}]},
+        rule,
+    )
+    path = f"/lead/{lead['id']}/"
+    try:
+        nested = _contact_ids_of(lead, rule)
+        assert len(nested) == 2, f"[{rule}] two contacts nested, contact_ids is {nested}"
+        added = client.post("/contact/", {"lead_id": lead["id"], "name": "Added"})
+        assert added.status_code == 200, f"[setup] a contact on the lead: {_said(added)}"
+        deleted = client.delete(f"/contact/{nested[0]}/")
+        assert deleted.status_code == 200, (
+            f"[setup] deleting the lead's contact {nested[0]}: {_said(deleted)}"
+        )
+        want = {nested[1], str(added.json()["id"])}
+
+        def agrees() -> bool:
+            body = _json(client.get(path))
+            return isinstance(body, dict) and set(body.get("contact_ids") or []) == want
+
+        if not _eventually(agrees, _lag(close_context)):
+            raise AssertionError(
+                f"[{rule}] after adding {sorted(want - {nested[1]})} and deleting {nested[0]}, "
+                f"contact_ids should be {sorted(want)}: {_said(client.get(path))}"
+            )
+        body = client.get(path).json()
+        if isinstance(body.get("contacts"), list):
+            shown = {str(c.get("id")) for c in body["contacts"] if isinstance(c, dict)}
+            assert shown == want, f"[{rule}] contacts {sorted(shown)}, contact_ids {sorted(want)}"
+    finally:
+        client.delete(path)
 
 
 # --------------------------------------------------------------------------- lead.status-exclusive
@@ -145,7 +204,7 @@ def test_delete_cascades_as_the_register_reads(api: Api, close_context: runtime.
     rule = "lead.delete-cascade"
     lead = _create(client, {"name": "close-conformance cascade", "contacts": [{"name": "Nested"}]}, rule)
     lead_id = lead["id"]
-    contact_ids = [c["id"] for c in lead.get("contacts") or [] if isinstance(c, dict)]
+    contact_ids = _contact_ids_of(lead, rule)
     added = client.post("/contact/", {"lead_id": lead_id, "name": "Added"})
     assert added.status_code == 200, f"[{rule}] a contact on the lead: {_said(added)}"
     contact_ids.append(added.json()["id"])
@@ -343,8 +402,8 @@ ORIGINAL = {
 
 
 def _contact_ids(lead: Any) -> set[str]:
-    contacts = lead.get("contacts") if isinstance(lead, dict) else None
-    return {str(c.get("id")) for c in contacts or [] if isinstance(c, dict)}
+    ids = lead.get("contact_ids") if isinstance(lead, dict) else None
+    return {str(i) for i in ids} if isinstance(ids, list) else set()
 
 
 def _assert_patched(client: CloseClient, lead: dict[str, Any], change: dict[str, Any], response: Any) -> None:

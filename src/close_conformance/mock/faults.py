@@ -151,6 +151,11 @@ FAULTS: Mapping[str, Fault] = _catalogue(
     Fault("lead-description-dropped", "lead.create", "a created lead forgets its description"),
     Fault("lead-contacts-dropped", "lead.create", "contacts sent with a new lead are not created"),
     Fault(
+        "lead-contact-ids-stale",
+        "lead.contact-ids",
+        "a lead's `contact_ids` still lists its contacts after they are deleted",
+    ),
+    Fault(
         "lead-status-both-accepted",
         "lead.status-exclusive",
         "a lead with both status and status_id is accepted",

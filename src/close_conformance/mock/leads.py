@@ -6,6 +6,10 @@ the organization's first status. The list pages like every list and adds `total_
 `contacts` are not updated through it (discrepancy `lead-update-contacts`). Delete answers 200
 `{}`; what happens to the lead's contacts and emails is not documented, so it follows discrepancy
 `lead-delete-cascade`.
+
+A lead answers every key of Close's Lead schema's required list: `contact_ids` (its contacts' ids,
+rule lead.contact-ids), `html_url`, `description`/`url` (null when unset), and each address with
+all of Close's LeadAddress keys (null when not sent).
 """
 
 from __future__ import annotations
@@ -14,15 +18,34 @@ from typing import Any
 
 from close_conformance.mock.contacts import new_contact, render_contact
 from close_conformance.mock.errors import ValidationFailed, not_found, refusal
+from close_conformance.mock.faults import FaultSet
 from close_conformance.mock.ids import timestamp
 from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.pagination import page
-from close_conformance.mock.store import LeadRecord, Store
+from close_conformance.mock.store import Contact, LeadRecord, Store
 
 __all__ = ["OPERATIONS", "render_lead"]
 
+# Close's LeadAddress requires every one of these keys (null allowed); a lead stores what was sent.
+ADDRESS_KEYS = ("address_1", "address_2", "city", "state", "zipcode", "country", "label")
 
-def render_lead(lead: LeadRecord, store: Store) -> dict[str, Any]:
+
+def _render_address(address: dict[str, Any]) -> dict[str, Any]:
+    return {**{key: None for key in ADDRESS_KEYS}, **address}
+
+
+def _contact_ids(lead: LeadRecord, contacts: list[Contact], store: Store, faults: FaultSet) -> list[str]:
+    ids = [c.id for c in contacts]
+    if faults.on("lead-contact-ids-stale"):
+        # The fault: contact_ids as a list that deleting a contact does not update.
+        gone = (t.record for t in store.deleted.values() if isinstance(t.record, Contact))
+        ids += [c.id for c in gone if c.lead_id == lead.id]
+    return ids
+
+
+def render_lead(lead: LeadRecord, store: Store, faults: FaultSet) -> dict[str, Any]:
+    """The lead as Close answers it (Close's Lead schema; facts 4.1)."""
+    contacts = store.contacts_of_lead(lead.id)
     organization = store.organizations[lead.organization_id]
     status = next(
         (s for s in organization.lead_statuses if s.id == lead.status_id), organization.lead_statuses[0]
@@ -37,8 +60,9 @@ def render_lead(lead: LeadRecord, store: Store) -> dict[str, Any]:
         "organization_id": lead.organization_id,
         "status_id": status.id,
         "status_label": status.label,
-        "contacts": [render_contact(c) for c in store.contacts_of_lead(lead.id)],
-        "addresses": [dict(a) for a in lead.addresses],
+        "contact_ids": _contact_ids(lead, contacts, store, faults),
+        "contacts": [render_contact(c) for c in contacts],
+        "addresses": [_render_address(a) for a in lead.addresses],
         "date_created": lead.date_created,
         "date_updated": lead.date_updated,
         "created_by": lead.created_by,
@@ -76,7 +100,7 @@ def create_lead(call: Call) -> Reply:
     if not call.faults.on("lead-contacts-dropped"):
         for payload in body.get("contacts") or []:
             new_contact(call, lead.id, payload)
-    return Reply(200, render_lead(lead, call.store))
+    return Reply(200, render_lead(lead, call.store, call.faults))
 
 
 def get_lead(call: Call) -> Reply:
@@ -85,7 +109,7 @@ def get_lead(call: Call) -> Reply:
         lead = call.store.find_deleted(LeadRecord, call.path["id"], call.org_id)
     if lead is None:
         raise not_found()
-    return Reply(200, render_lead(lead, call.store))
+    return Reply(200, render_lead(lead, call.store, call.faults))
 
 
 def list_leads(call: Call) -> Reply:
@@ -94,7 +118,7 @@ def list_leads(call: Call) -> Reply:
     leads = store.of_organization(store.leads, scope)  # creation order
     if call.faults.on("lead-list-skips-unnamed"):
         leads = [lead for lead in leads if lead.name]
-    body = page(leads, call.query, call.faults, lambda lead: render_lead(lead, store))
+    body = page(leads, call.query, call.faults, lambda lead: render_lead(lead, store, call.faults))
     if call.readings("lead-list-total-results") == "present":
         total = len(body["data"]) if call.faults.on("lead-list-total-is-page-size") else len(leads)
         body["total_results"] = total
@@ -136,7 +160,7 @@ def update_lead(call: Call) -> Reply:
                 new_contact(call, lead.id, payload)
     lead.updated_by = call.user.id
     lead.date_updated = timestamp()
-    return Reply(200, render_lead(lead, store))
+    return Reply(200, render_lead(lead, store, call.faults))
 
 
 def delete_lead(call: Call) -> Reply:

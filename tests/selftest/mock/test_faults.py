@@ -290,6 +290,14 @@ def _(build):
     return len(build().lead(contacts=[{"name": "Bruce Wayne"}])["contacts"])
 
 
+@scenario("lead-contact-ids-stale", clean=1)
+def _(build):
+    m = build()
+    lead = m.lead(contacts=[{"name": "Gone"}, {"name": "Kept"}])
+    m.me.delete(f"/contact/{lead['contact_ids'][0]}/")
+    return len(m.me.get(f"/lead/{lead['id']}/").json()["contact_ids"])
+
+
 @scenario("lead-status-both-accepted", clean=400)
 def _(build):
     m = build()

@@ -1,5 +1,5 @@
-"""Rules lead.create, lead.status-exclusive, lead.list, lead.update, lead.delete, lead.delete-cascade;
-tenant isolation on leads."""
+"""Rules lead.create, lead.contact-ids, lead.status-exclusive, lead.list, lead.update, lead.delete,
+lead.delete-cascade; tenant isolation on leads."""
 
 from __future__ import annotations
 
@@ -34,6 +34,46 @@ def test_created_lead_is_retrievable_with_its_name_description_and_contacts(mock
     assert (contact["name"], contact["title"], contact["lead_id"]) == ("Bruce Wayne", "CEO", created["id"])
     assert contact["emails"] == [{"email": "bruce@example.com", "type": "office", "is_unsubscribed": False}]
     assert fetched["html_url"] == f"https://app.close.com/lead/{created['id']}/"
+    assert fetched["contact_ids"] == [contact["id"]]
+    # Close's LeadAddress: every key answered, null where not sent.
+    assert fetched["addresses"] == [
+        {
+            "address_1": None,
+            "address_2": None,
+            "city": "Gotham",
+            "state": None,
+            "zipcode": None,
+            "country": "US",
+            "label": None,
+        }
+    ]
+
+
+@pytest.mark.rule("lead.create")
+def test_lead_answers_every_key_closes_lead_schema_requires(mock):
+    """Close's Lead schema (specs/upstream) requires these; unset ones are null, not absent."""
+    lead = mock.lead()
+    required = default_contract().spec["components"]["schemas"]["Lead"]["required"]
+    assert set(required) <= set(lead)
+    assert (lead["description"], lead["url"], lead["contact_ids"]) == (None, None, [])
+    me = mock.me.get("/me/").json()["id"]
+    assert lead["created_by"] == lead["updated_by"] == me
+
+
+@pytest.mark.rule("lead.contact-ids")
+def test_contact_ids_follow_contacts_added_and_deleted(mock):
+    lead = mock.lead(contacts=[{"name": "First"}, {"name": "Second"}])
+    first, second = lead["contact_ids"]
+    assert [c["id"] for c in lead["contacts"]] == [first, second]
+    added = mock.me.post("/contact/", json={"lead_id": lead["id"], "name": "Added"}).json()["id"]
+    assert mock.me.delete(f"/contact/{first}/").status_code == 200
+    for shown in (
+        mock.me.get(f"/lead/{lead['id']}/").json(),
+        next(x for x in mock.me.get("/lead/").json()["data"] if x["id"] == lead["id"]),
+        mock.me.put(f"/lead/{lead['id']}/", json={"name": "renamed"}).json(),
+    ):
+        assert shown["contact_ids"] == [second, added]
+        assert [c["id"] for c in shown["contacts"]] == [second, added]
 
 
 @pytest.mark.rule("lead.create")

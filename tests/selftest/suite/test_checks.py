@@ -19,6 +19,7 @@ from close_conformance.checks import (
     error_body_conformance,
     fields_conformance,
     id_prefix_conformance,
+    lead_contact_ids_conformance,
     lead_status_conformance,
     orphan_contact_conformance,
     pagination_conformance,
@@ -245,6 +246,26 @@ def test_lead_status_exclusive() -> None:
     lead_status_conformance(exchange("updateLead", 400, {"errors": []}, request_body=both), VIEW)
     with pytest.raises(RuleViolation, match=r"updateLead accepted both"):
         lead_status_conformance(exchange("updateLead", 200, {"id": "lead_1"}, request_body=both), VIEW)
+
+
+@pytest.mark.rule("lead.contact-ids")
+def test_lead_contact_ids() -> None:
+    lead = {
+        "id": "lead_1",
+        "contact_ids": ["cont_2", "cont_1"],
+        "contacts": [{"id": "cont_1"}, {"id": "cont_2"}],
+    }
+    for operation_id in ("createLead", "getLead", "updateLead"):
+        lead_contact_ids_conformance(exchange(operation_id, 200, lead), VIEW)
+    lead_contact_ids_conformance(exchange("getLead", 200, {"id": "lead_1", "contact_ids": ["cont_1"]}), VIEW)
+    stale = {**lead, "contacts": [{"id": "cont_1"}]}
+    with pytest.raises(RuleViolation, match=r"lead\.contact-ids"):
+        lead_contact_ids_conformance(exchange("getLead", 200, stale), VIEW)
+    with pytest.raises(RuleViolation, match=r"lead\.contact-ids"):
+        lead_contact_ids_conformance(
+            exchange("listLeads", 200, {"data": [lead, stale], "has_more": False}), VIEW
+        )
+    lead_contact_ids_conformance(exchange("getContact", 200, stale), VIEW)
 
 
 @pytest.mark.rule("contact.create-without-lead")
