@@ -147,6 +147,7 @@ def _judged(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     run.__name__ = name
     run.__doc__ = original.__doc__
     run.__wrapped__ = original  # type: ignore[attr-defined]
+    run.close_judged = True  # type: ignore[attr-defined]
     return run
 
 
@@ -200,7 +201,7 @@ def register() -> None:
     for name in BUILTIN_RULES:
         if name in REGISTRY.get_all_names():
             current = REGISTRY.get_one(name)
-            if not hasattr(current, "__wrapped__"):
+            if not getattr(current, "close_judged", False):
                 REGISTRY.register(_judged(name, current))
     for check in CHECKS:
         if check.name not in REGISTRY.get_all_names():
