@@ -18,6 +18,7 @@ from close_conformance import runtime
 from close_conformance.client import CloseClient
 from close_conformance.generated import References
 from close_conformance.ledger import Entry, Ledger, leftover_ledgers
+from close_conformance.preconditions import expect_success
 from close_conformance.settings import ENV, is_loopback
 from close_conformance.target import ROLES, Credentials, Identity, PreflightError, Role, Target, preflight
 
@@ -250,14 +251,16 @@ def references(
     """Objects generated data may refer to: a lead and a contact this run creates, my lead status
     and email account. Send As associations that exist already are noted as somebody's data."""
     client = api("me")
-    profile = _expect(client.get("/me/"), "GET /me/")
+    profile = expect_success(client.get("/me/"), "GET /me/")
     organization = next((o for o in profile.get("organizations", []) if isinstance(o, dict)), {})
     statuses = organization.get("lead_statuses") or [{}]
     accounts = profile.get("email_accounts") or [{}]
-    _expect(client.get("/send_as/"), "GET /send_as/")
-    _expect(client.get("/send_as/", allowed_user_id=me.user_id), "GET /send_as/?allowed_user_id=me")
-    lead = _expect(client.post("/lead/", {"name": f"close-conformance run {ledger.run_id}"}), "POST /lead/")
-    contact = _expect(
+    expect_success(client.get("/send_as/"), "GET /send_as/")
+    expect_success(client.get("/send_as/", allowed_user_id=me.user_id), "GET /send_as/?allowed_user_id=me")
+    lead = expect_success(
+        client.post("/lead/", {"name": f"close-conformance run {ledger.run_id}"}), "POST /lead/"
+    )
+    contact = expect_success(
         client.post("/contact/", {"lead_id": lead["id"], "name": "Reference Contact"}), "POST /contact/"
     )
     # Other tests refer to these: generated requests must not change or delete them.
@@ -272,14 +275,6 @@ def references(
         status_label=statuses[0].get("label", ""),
         email_account_id=accounts[0].get("id"),
     )
-
-
-def _expect(response: httpx.Response, what: str) -> Any:
-    if response.status_code not in (200, 201):
-        pytest.fail(
-            f"{what} answered {response.status_code}: the suite cannot set up its references", pytrace=False
-        )
-    return response.json()
 
 
 @pytest.fixture(scope="session")

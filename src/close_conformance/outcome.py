@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -17,6 +19,8 @@ __all__ = [
     "USAGE_ERROR",
     "Tally",
     "is_rule_failure",
+    "is_setup_rule_failure",
+    "rules_named",
 ]
 
 CONFORMANT = 0
@@ -41,6 +45,33 @@ def is_rule_failure(error: BaseException) -> bool:
     if isinstance(error, BaseExceptionGroup):
         return all(is_rule_failure(leaf) for leaf in error.exceptions)
     return isinstance(error, AssertionError)
+
+
+_NAMED = re.compile(r"\[([a-z][a-z0-9_]*(?:\.[a-z0-9_-]+)+)\]")
+
+
+def rules_named(error: BaseException, known: Collection[str]) -> list[str]:
+    """The rules of the catalogue a failure names (`[rule.id] ...`, as RuleViolation and the judged
+    built-in checks write them), every leaf of a group included; in order, without repeats."""
+    leaves = error.exceptions if isinstance(error, BaseExceptionGroup) else (error,)
+    found: list[str] = []
+    for leaf in leaves:
+        if isinstance(leaf, BaseExceptionGroup):
+            named = rules_named(leaf, known)
+        else:
+            rule_id = getattr(leaf, "rule_id", None)
+            text = f"{getattr(leaf, 'title', '')}\n{leaf}"
+            named = [rule_id] if isinstance(rule_id, str) else _NAMED.findall(text)
+        found += [rule for rule in named if rule in known and rule not in found]
+    return found
+
+
+def is_setup_rule_failure(error: BaseException, known: Collection[str]) -> bool:
+    """A fixture's failed assertion that names the rule the server broke (a setup request answered
+    against the docs, see close_conformance.preconditions): a broken rule, not a broken suite."""
+    if isinstance(error, BaseExceptionGroup):
+        return all(is_setup_rule_failure(leaf, known) for leaf in error.exceptions)
+    return isinstance(error, AssertionError) and bool(rules_named(error, known))
 
 
 @dataclass

@@ -29,7 +29,7 @@ from close_conformance.fixtures import (  # noqa: F401 - fixtures are found in t
     target,
     throttled_target,
 )
-from close_conformance.outcome import Tally, is_rule_failure
+from close_conformance.outcome import Tally, is_rule_failure, is_setup_rule_failure, rules_named
 from close_conformance.profiles import PROFILES, register_profiles
 from close_conformance.settings import ENV, RunSettings, SettingsError, given_base_url
 
@@ -302,8 +302,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # Classified where the exception is at hand; the attribute travels with the report
         # to the xdist controller, which decides the exit code.
         error = call.excinfo.value if call.excinfo else None
-        rule_broken = report.when == "call" and error is not None and is_rule_failure(error)
+        known = runtime.current().contract.rules
+        rule_broken = error is not None and (
+            (report.when == "call" and is_rule_failure(error))
+            # A setup request answered against the docs breaks the rule it names (preconditions).
+            or (report.when == "setup" and is_setup_rule_failure(error, known))
+        )
         report.close_outcome = "rule" if rule_broken else "suite"
+        report.close_broken = rules_named(error, known) if rule_broken and error is not None else []
     _redact(report)
     return report
 
@@ -327,6 +333,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
                 "outcome": report.outcome,
                 "kind": getattr(report, "close_outcome", None),
                 "rules": getattr(report, "close_rules", []),
+                "broken": getattr(report, "close_broken", []),
                 "seconds": round(report.duration, 3),
             }
         )

@@ -20,6 +20,7 @@ from close_conformance.client import CloseClient
 from close_conformance.client import json_or_none as _json
 from close_conformance.client import said as _said
 from close_conformance.contract import Contract
+from close_conformance.preconditions import expect_success
 from close_conformance.retry import RateLimitedTransport
 from close_conformance.target import TIMEOUT, Identity, Role, Target
 
@@ -33,10 +34,9 @@ MAX_PAGES = 5
 
 
 def _created(response: httpx.Response, what: str) -> dict[str, Any]:
-    assert response.status_code in (200, 201), f"[setup] {what}: {_said(response)}"
-    body = response.json()
-    assert isinstance(body, dict), f"[setup] {what}: {_said(response)}"
-    return body
+    """A setup create's body; a refusal breaks the rule that admits the request (exit 1)."""
+    created: dict[str, Any] = expect_success(response, what)
+    return created
 
 
 # --------------------------------------------------------------------------- auth.required

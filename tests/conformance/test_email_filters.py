@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from close_conformance.client import CloseClient
+from close_conformance.preconditions import expect_success
 from close_conformance.runtime import RunContext
 from close_conformance.target import Role
 
@@ -57,11 +58,9 @@ def logged(api: Callable[[Role], CloseClient]) -> Logged:
     leads, contacts, emails = [], [], []
     for index, moment in enumerate(AT):
         lead = client.post("/lead/", {"name": f"close-conformance email filters {index}"})
-        assert lead.status_code == 200, f"[email.list-filters] creating a lead: {_shown(lead)}"
-        leads.append(str(lead.json()["id"]))
+        leads.append(str(expect_success(lead, "creating a lead")["id"]))
         contact = client.post("/contact/", {"lead_id": leads[-1], "name": f"Filter Person {index}"})
-        assert contact.status_code == 200, f"[email.list-filters] creating a contact: {_shown(contact)}"
-        contacts.append(str(contact.json()["id"]))
+        contacts.append(str(expect_success(contact, "creating a contact")["id"]))
         body = {
             "lead_id": leads[-1],
             "contact_id": contacts[-1],
@@ -72,8 +71,7 @@ def logged(api: Callable[[Role], CloseClient]) -> Logged:
             "activity_at": moment,
         }
         email = client.post(EMAILS, body)
-        assert email.status_code == 200, f"[email.list-filters] logging an email: {_shown(email)}"
-        emails.append(str(email.json()["id"]))
+        emails.append(str(expect_success(email, "logging a sent email")["id"]))
     return Logged(client, (leads[0], leads[1]), (contacts[0], contacts[1]), (emails[0], emails[1]))
 
 

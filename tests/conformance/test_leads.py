@@ -20,6 +20,7 @@ from close_conformance.client import LIVE_READ_LAG, CloseClient, poll_until
 from close_conformance.client import json_or_none as _json
 from close_conformance.client import said as _said
 from close_conformance.generated import References
+from close_conformance.preconditions import expect_success
 from close_conformance.target import Identity, Role
 
 Api = Callable[[Role], CloseClient]
@@ -353,7 +354,10 @@ def test_every_lead_of_mine_is_listed_once(api: Api, close_context: runtime.RunC
 @pytest.fixture(scope="module")
 def seven_leads(api: Api) -> Iterator[list[str]]:
     client = api("me")
-    made = [_create(client, {"name": f"close-conformance page {n}"}, "lead.list")["id"] for n in range(7)]
+    made = [
+        expect_success(client.post("/lead/", {"name": f"close-conformance page {n}"}), "POST /lead/")["id"]
+        for n in range(7)
+    ]
     yield made
     for lead_id in made:
         client.delete(f"/lead/{lead_id}/")

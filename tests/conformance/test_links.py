@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from close_conformance import runtime
+from close_conformance.checks import BUILTIN_RULES
 from close_conformance.generated import References, after_call, before_call, load_schema
 from close_conformance.profiles import PROFILES
 from close_conformance.target import Target
@@ -21,8 +22,14 @@ from close_conformance.target import Target
 schema = load_schema(only_selected_rules=False)
 
 
+# The links' own rules, and those of every built-in check run on each step (checks.BUILTIN_RULES).
 @pytest.mark.rule(
-    "lead.create", "lead.delete", "contact.gone-after-delete", "email.delete", "send_as.delete-by-id"
+    "lead.create",
+    "lead.delete",
+    "contact.gone-after-delete",
+    "email.delete",
+    "send_as.delete-by-id",
+    *sorted({rule for rules in BUILTIN_RULES.values() for rule in rules}),
 )
 def test_links(target: Target, references: References, st_session: requests.Session) -> None:
     budget = PROFILES[runtime.current().settings.profile]
