@@ -441,7 +441,8 @@ FAULTS: Mapping[str, Fault] = _catalogue(
     Fault(
         "email-id-list-repeated-last-only",
         "email.list-filters",
-        "an id filter of GET /activity/email/ given as repeated keys keeps only the last one",
+        "(strict) an id filter of GET /activity/email/ given as repeated keys keeps only the last one",
+        strict=True,
     ),
     # ---------------------------------------------------------------- response fields (issue 10)
     Fault(
