@@ -143,7 +143,8 @@ def test_id_filters_given_as_repeated_keys_gather_their_ids(
     if close_context.accepts("email-list-id-filter-form", "any"):
         pytest.skip("the register does not demand repeated keys in this mode")
     values = {"lead_id": logged.leads, "contact_id": logged.contacts, "id__in": logged.emails}[name]
-    response = logged.client.http.get(EMAILS, params=[(name, values[0]), (name, values[1]), ("_limit", "200")])
+    params = [(name, values[0]), (name, values[1]), ("_limit", "200")]
+    response = logged.client.http.get(EMAILS, params=params)
     assert response.status_code == 200, f"[email.list-filters] {name} repeated: {_shown(response)}"
     got = [str(e.get("id")) for e in response.json().get("data", [])]
     assert sorted(got) == sorted(logged.emails), (

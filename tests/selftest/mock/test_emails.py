@@ -359,4 +359,5 @@ def test_attachments_answer_every_key_close_requires(mock):
     email = mock.email(attachments=[{"url": url, "filename": "notes.txt", "size": 3, "thumbnail_url": "x"}])
     assert email["attachments"] == [{"content_type": None, "url": url, "filename": "notes.txt", "size": 3}]
     updated = mock.me.put(f"/activity/email/{email['id']}/", json={"attachments": None})
-    assert updated.status_code == 200 and updated.json()["attachments"] == []
+    assert updated.status_code == 200
+    assert updated.json()["attachments"] == []
