@@ -133,7 +133,7 @@ class SpecValidators:
                     location=parameter["in"],
                     required=bool(parameter.get("required")),
                     schema_pointer=f"{pointer}/schema",
-                    type=schema.get("type") if isinstance(schema.get("type"), str) else None,
+                    type=_query_type(schema.get("type")),
                 )
             )
         body_pointer = None
@@ -223,6 +223,14 @@ class SpecValidators:
                     errors.append(message)
         if field_errors or errors:
             raise ValidationFailed(field_errors, errors)
+
+
+def _query_type(declared: Any) -> str | None:
+    """How a parameter's value is read: its type, or `array` for a list filter typed
+    `[array, string]` (a comma list or repeated keys)."""
+    if isinstance(declared, str):
+        return declared
+    return "array" if isinstance(declared, list) and "array" in declared else None
 
 
 def _all_values(values: Mapping[str, str], name: str) -> list[str]:
