@@ -132,3 +132,53 @@ def test_a_known_custom_field_is_stored_and_returned(
     assert _object(client.get(path), rule, f"GET {path}").get(key) == "Sales Rep", (
         f"[{rule}] GET {path} after PUT lost {key}"
     )
+
+
+# --------------------------------------------------------------------------- item fields
+def _item_problems(contact: dict[str, Any]) -> list[str]:
+    """What an answer's emails, phones and urls lack of Close's ContactEmail/Phone/Url schemas."""
+    problems = []
+    for kind in ("emails", "phones", "urls"):
+        for index, item in enumerate(contact.get(kind) or []):
+            if not isinstance(item.get("type"), str):
+                problems.append(f"{kind}[{index}].type is {item.get('type', 'absent')!r}, not a string")
+    for index, item in enumerate(contact.get("emails") or []):
+        if item.get("is_unsubscribed") is not False:
+            problems.append(f"emails[{index}].is_unsubscribed is {item.get('is_unsubscribed', 'absent')!r}")
+    return problems
+
+
+@pytest.mark.rule("contact.item-fields")
+def test_items_sent_without_type_come_back_with_one(api: Callable[[Role], CloseClient]) -> None:
+    rule = "contact.item-fields"
+    client = api("me")
+    # Close's CreateContact makes `type` optional; its Contact answer requires it on every item.
+    created = _object(
+        client.post(
+            "/contact/",
+            {
+                "name": "Typeless Items",
+                "emails": [{"email": "typeless@example.com"}],
+                "phones": [{"phone": "+14155550199"}],
+                "urls": [{"url": "https://example.com/typeless", "type": None}],
+            },
+        ),
+        rule,
+        "POST /contact/ with items without type",
+    )
+    path = f"/contact/{created['id']}/"
+    got = _object(client.get(path), rule, f"GET {path}")
+    answers = [("the POST's answer", created), (f"GET {path}", got)]
+    # A PUT adds an address new to the contact, also without type: it starts subscribed.
+    sent = {"emails": [*created.get("emails", []), {"email": "second.typeless@example.com", "type": None}]}
+    answers.append((f"PUT {path}", _object(client.put(path, sent), rule, f"PUT {path}")))
+    for where, contact in answers:
+        counts = [len(contact.get(kind) or []) for kind in ("emails", "phones", "urls")]
+        assert counts[1:] == [1, 1], f"[{rule}] {where} lost items: {_shown_body(contact)}"
+        assert counts[0] >= 1, f"[{rule}] {where} lost its emails: {_shown_body(contact)}"
+        problems = _item_problems(contact)
+        assert not problems, f"[{rule}] {where}: {'; '.join(problems)}: {_shown_body(contact)}"
+
+
+def _shown_body(body: dict[str, Any]) -> str:
+    return json.dumps({k: body.get(k) for k in ("emails", "phones", "urls")}, sort_keys=True)[:600]

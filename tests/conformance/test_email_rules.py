@@ -349,3 +349,30 @@ def test_an_email_that_is_not_a_draft_cannot_be_edited(emails: Emails, status: S
     assert read.json().get("subject") != change["subject"], (
         f"[email.only-drafts-editable] the {status} email changed anyway: {_shown(read)}"
     )
+
+
+# --------------------------------------------------------------------------- email.attachment-fields
+# Close's own request example's form of a Files API url (the docs: it must begin with this prefix).
+ATTACHMENT_URL = "https://app.close.com/go/file/temporary/close-conformance/notes.txt/"
+
+
+@pytest.mark.rule("email.attachment-fields")
+def test_attachments_come_back_with_every_key_close_requires(emails: Emails) -> None:
+    rule = "email.attachment-fields"
+    # No content_type: the key Close's answer requires that a request may leave out.
+    attachment = {"url": ATTACHMENT_URL, "filename": "notes.txt", "size": 12}
+    response = emails.client.post(EMAILS, emails.body(status="draft", attachments=[attachment]))
+    if response.status_code == 400 and "attachments" in response.text:
+        # A live server may refuse a file that was never uploaded through the Files API.
+        pytest.skip(f"the target refuses an attachment it did not store: {_shown(response)}")
+    assert response.status_code == SUCCESS, f"[{rule}] a draft with an attachment answered {_shown(response)}"
+    path = f"{EMAILS}{response.json()['id']}/"
+    for answer, what in ((response, f"POST {EMAILS}"), (emails.client.get(path), f"GET {path}")):
+        assert answer.status_code == 200, f"[{rule}] {what} answered {_shown(answer)}"
+        attachments = answer.json().get("attachments")
+        assert isinstance(attachments, list), f"[{rule}] {what} answered attachments {attachments!r}"
+        assert len(attachments) == 1, f"[{rule}] {what} answered attachments {attachments!r}, not the one"
+        missing = sorted({"content_type", "filename", "size", "url"} - set(attachments[0]))
+        assert not missing, f"[{rule}] {what}: the attachment lacks {missing}: {attachments[0]}"
+        kept = (attachments[0]["filename"], attachments[0]["size"])
+        assert kept == ("notes.txt", 12), f"[{rule}] {what}: the attachment changed: {attachments[0]}"

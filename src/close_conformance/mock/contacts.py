@@ -30,6 +30,16 @@ __all__ = ["OPERATIONS", "new_contact", "render_contact"]
 _LISTS = ("emails", "phones", "urls")
 # What a request sets in each nested item; everything else in it is ignored (nested-request-keys).
 _SET_BY_REQUEST = {"emails": ("email", "type"), "phones": ("phone", "type"), "urls": ("url", "type")}
+# Close's response schemas require a string `type` on every item; one the client did not send
+# (or sent null) gets the value Close's own examples show (discrepancy `contact-item-defaults`).
+_DEFAULT_TYPE = {"emails": "office", "phones": "office", "urls": "url"}
+
+
+def _item_type(call: Call, kind: str, entry: Mapping[str, Any]) -> str | None:
+    given = entry.get("type")
+    if given is None and call.faults.on("contact-item-type-missing"):
+        return None  # the fault: no type is made up, so the answer carries null
+    return given if given is not None else _DEFAULT_TYPE[kind]
 
 
 def _refuse_nested_keys(call: Call, body: Mapping[str, Any]) -> None:
@@ -48,31 +58,37 @@ def _refuse_nested_keys(call: Call, body: Mapping[str, Any]) -> None:
 
 
 def _emails(
-    entries: list[dict[str, Any]] | None, before: Sequence[Mapping[str, Any]] = ()
+    call: Call, entries: list[dict[str, Any]] | None, before: Sequence[Mapping[str, Any]] = ()
 ) -> list[dict[str, Any]]:
     # Every address comes back with is_unsubscribed (changelog 2024-02-15): read-only, so one
     # already on the contact keeps its value whatever the request says, and a new one is subscribed.
     known = {str(e["email"]).lower(): bool(e.get("is_unsubscribed")) for e in before}
-    return [
-        {"email": e["email"], "type": e.get("type"), "is_unsubscribed": known.get(e["email"].lower(), False)}
-        for e in entries or []
-    ]
+    stored = []
+    for e in entries or []:
+        item = {"email": e["email"], "type": _item_type(call, "emails", e)}
+        if not call.faults.on("contact-email-unsubscribed-missing"):
+            item["is_unsubscribed"] = known.get(e["email"].lower(), False)
+        stored.append(item)
+    return stored
 
 
 def _phones(call: Call, entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     # phone_formatted and country are derived from phone; what the request says of them is ignored.
+    # Close's schema accepts a phone item whose number is null or absent, and its answers require
+    # a number: such an item is accepted and not kept (discrepancy `contact-item-defaults`).
     return [
         normalise_phone(
-            e,
+            {**e, "type": _item_type(call, "phones", e)},
             normalise=not call.faults.on("phone-not-normalised"),
             formatted=not call.faults.on("phone-formatted-missing"),
         )
         for e in entries or []
+        if e.get("phone") is not None
     ]
 
 
-def _urls(entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    return [{"url": u["url"], "type": u.get("type")} for u in entries or []]
+def _urls(call: Call, entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [{"url": u["url"], "type": _item_type(call, "urls", u)} for u in entries or []]
 
 
 def _check_name(call: Call, name: Any) -> None:
@@ -96,9 +112,9 @@ def new_contact(call: Call, lead_id: str | None, payload: Mapping[str, Any]) -> 
             lead_id=lead_id,
             name=payload.get("name"),
             title=payload.get("title"),
-            emails=_emails(payload.get("emails") or []),
+            emails=_emails(call, payload.get("emails") or []),
             phones=_phones(call, payload.get("phones") or []),
-            urls=_urls(payload.get("urls") or []),
+            urls=_urls(call, payload.get("urls") or []),
             created_by=payload.get("created_by") or call.user.id,
             updated_by=call.user.id,
             date_created=_recorded(created, call) if created else now,
@@ -201,11 +217,11 @@ def update_contact(call: Call) -> Reply:
         else:
             contact.lead_id = sent["lead_id"]
     if "emails" in sent:
-        contact.emails = _emails(sent["emails"], contact.emails)
+        contact.emails = _emails(call, sent["emails"], contact.emails)
     if "phones" in sent:
         contact.phones = _phones(call, sent["phones"])
     if "urls" in sent:
-        contact.urls = _urls(sent["urls"])
+        contact.urls = _urls(call, sent["urls"])
     if "timezone" in sent:
         contact.timezone = sent["timezone"]
     contact.custom.update(custom)

@@ -102,7 +102,11 @@ class PathEndpoint:
         if not validators.path_matches(operation_id, request.path_params):
             raise not_found()
         shape = validators.operations[operation_id]
-        query = validators.query(operation_id, request.query_params)
+        query = validators.query(
+            operation_id,
+            request.query_params,
+            repeated=not state.faults.on("email-id-list-repeated-last-only"),
+        )
         zone: tzinfo = UTC
         if any(p.location == "header" and p.name.lower() == TZ_HEADER for p in shape.parameters):
             zone = caller_zone(request.headers.get(TZ_HEADER))

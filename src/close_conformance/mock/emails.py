@@ -163,7 +163,17 @@ def _check_contact_of_lead(call: Call, contact_id: str | None, lead_id: str) -> 
         raise refusal(int(reading), "contact_id", "This contact is not one of the email's lead.")
 
 
-def _apply(email: Email, body: Mapping[str, Any], zone: tzinfo) -> None:
+def _attachment(call: Call, sent: Mapping[str, Any]) -> dict[str, Any]:
+    """One attachment as stored: the keys a request sets. Close's Attachment answer requires
+    content_type, filename, size and url, so a key not sent is null (rule email.attachment-fields)."""
+    stored = {k: sent[k] for k in _ATTACHMENT_KEYS if k in sent}
+    if not call.faults.on("email-attachment-keys-dropped"):
+        stored = {"content_type": None, **stored}
+    return stored
+
+
+def _apply(call: Call, email: Email, body: Mapping[str, Any]) -> None:
+    zone = call.zone
     stamps = {name: _normalised(body[name], zone) for name in _TIMESTAMP_FIELDS if name in body}
     for name in _PLAIN_FIELDS:
         if name in body:
@@ -172,7 +182,7 @@ def _apply(email: Email, body: Mapping[str, Any], zone: tzinfo) -> None:
         if name in body:
             setattr(email, name, list(body[name] or []))  # null: none (Close's [array, null])
     if "attachments" in body:
-        email.attachments = [{k: a[k] for k in _ATTACHMENT_KEYS if k in a} for a in body["attachments"] or []]
+        email.attachments = [_attachment(call, a) for a in body["attachments"] or []]
     if "opens" in body:
         email.opens = _opens(body["opens"] or [], zone)
     for name, value in stamps.items():
@@ -226,7 +236,7 @@ def create_email(call: Call) -> Reply:
         date_updated=now,
         thread_id=in_reply_to.thread_id if in_reply_to else email_id,
     )
-    _apply(email, body, call.zone)
+    _apply(call, email, body)
     email.user_id = user_id
     if email.activity_at is None:
         email.activity_at = email.date_created
@@ -291,7 +301,7 @@ def update_email(call: Call) -> Reply:
     _check_send_in(call)
     _check_contact_of_lead(call, call.body.get("contact_id"), email.lead_id)
     cancelled = email.status in SENDABLE and target == "draft"
-    _apply(email, call.body, call.zone)
+    _apply(call, email, call.body)
     email.status = target
     if cancelled and "date_scheduled" not in call.body:
         # A cancelled email is a draft again; it is rescheduled only by a new date_scheduled.

@@ -443,6 +443,28 @@ FAULTS: Mapping[str, Fault] = _catalogue(
         "email.list-filters",
         "date filters without offset are read in UTC whatever X-TZ-Offset says",
     ),
+    Fault(
+        "email-id-list-repeated-last-only",
+        "email.list-filters",
+        "(strict) an id filter of GET /activity/email/ given as repeated keys keeps only the last one",
+        strict=True,
+    ),
+    # ---------------------------------------------------------------- response fields (issue 10)
+    Fault(
+        "contact-item-type-missing",
+        "contact.item-fields",
+        "contact emails/phones/urls sent without a type come back with type null",
+    ),
+    Fault(
+        "contact-email-unsubscribed-missing",
+        "contact.item-fields",
+        "contact emails come back without is_unsubscribed",
+    ),
+    Fault(
+        "email-attachment-keys-dropped",
+        "email.attachment-fields",
+        "an attachment sent without content_type comes back without the key",
+    ),
 )
 
 

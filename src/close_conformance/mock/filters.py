@@ -64,13 +64,18 @@ class Filters:
     naive_as_utc: bool = False
 
     def ids(self, name: str) -> frozenset[str] | None:
-        """The ids a list filter allows, or None when the filter was not given."""
+        """The ids a list filter allows, or None when the filter was not given. The value is a
+        list (an array parameter, split and gathered by validation) or a comma-separated string."""
         if name not in self.query:
             return None
-        ids = id_list(str(self.query[name]))
-        if self.first_id_only and ids:
-            ids = frozenset([str(self.query[name]).split(",")[0].strip()])
-        return ids
+        given = self.query[name]
+        if isinstance(given, list):
+            values = [str(v) for v in given]
+        else:
+            values = [part.strip() for part in str(given).split(",") if part.strip()]
+        if self.first_id_only and values:
+            values = values[:1]
+        return frozenset(values)
 
     def allows(self, name: str, value: str | None) -> bool:
         ids = self.ids(name)

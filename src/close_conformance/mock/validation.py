@@ -133,7 +133,7 @@ class SpecValidators:
                     location=parameter["in"],
                     required=bool(parameter.get("required")),
                     schema_pointer=f"{pointer}/schema",
-                    type=schema.get("type") if isinstance(schema.get("type"), str) else None,
+                    type=_query_type(schema.get("type")),
                 )
             )
         body_pointer = None
@@ -170,8 +170,15 @@ class SpecValidators:
             if p.location == "path"
         )
 
-    def query(self, operation_id: str, values: Mapping[str, str]) -> dict[str, Any]:
-        """The declared query parameters, typed and validated; unknown ones are ignored, as Close does."""
+    def query(
+        self, operation_id: str, values: Mapping[str, str], *, repeated: bool = True
+    ) -> dict[str, Any]:
+        """The declared query parameters, typed and validated; unknown ones are ignored, as Close does.
+
+        An array parameter (the email list's id filters) becomes a list of strings: each value is
+        split at commas (`lead_id=a,b`, as the docs say) and repeated keys add up (`lead_id=a&lead_id=b`,
+        OpenAPI's default for an array; discrepancy `email-list-id-filter-form`). `repeated=False`
+        (a fault) keeps only the last of repeated keys."""
         shape = self.operations[operation_id]
         typed: dict[str, Any] = {}
         field_errors: dict[str, str] = {}
@@ -184,6 +191,9 @@ class SpecValidators:
                     field_errors[parameter.name] = "This field is required."
                 continue
             value: Any = raw
+            if parameter.type == "array":
+                given = _all_values(values, parameter.name) if repeated else [raw]
+                value = [part.strip() for item in given for part in item.split(",") if part.strip()]
             if parameter.type == "integer":
                 if not _INTEGER.fullmatch(raw):
                     field_errors[parameter.name] = "Input should be a valid integer."
@@ -213,6 +223,20 @@ class SpecValidators:
                     errors.append(message)
         if field_errors or errors:
             raise ValidationFailed(field_errors, errors)
+
+
+def _query_type(declared: Any) -> str | None:
+    """How a parameter's value is read: its type, or `array` for a list filter typed
+    `[array, string]` (a comma list or repeated keys)."""
+    if isinstance(declared, str):
+        return declared
+    return "array" if isinstance(declared, list) and "array" in declared else None
+
+
+def _all_values(values: Mapping[str, str], name: str) -> list[str]:
+    """Every value of a repeated query key (Starlette's QueryParams), else the one value."""
+    getlist = getattr(values, "getlist", None)
+    return [str(v) for v in getlist(name)] if callable(getlist) else [values[name]]
 
 
 def _deepest(errors: list[ValidationError]) -> ValidationError:

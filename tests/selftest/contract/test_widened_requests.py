@@ -121,8 +121,9 @@ def test_contact_bodies_top_level(contract: Contract, body: dict[str, Any], vali
         ("activity_at__lte", "2026-04-31T00:00:00", False),
         ("activity_at__lte", "2026-01-01T24:00:00", False),
         ("activity_at__lte", "0000-01-01T00:00:00", False),
-        ("lead_id", "lead_a,lead_b", True),
-        ("contact_id", "anything", True),
+        ("lead_id", ["lead_a", "lead_b"], True),
+        ("lead_id", "lead_a,lead_b", True),  # what the wire carries; the mock splits it
+        ("contact_id", ["anything"], True),
         ("X-TZ-Offset", "-2.5", True),
         ("X-TZ-Offset", "+14", True),
         ("X-TZ-Offset", "15", False),

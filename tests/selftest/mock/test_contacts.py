@@ -177,3 +177,16 @@ def test_invalid_contact_bodies_are_400_with_field_errors(mock, body, field):
     assert response.status_code == 400
     assert response.json()["errors"] == []
     assert list(response.json()["field-errors"]) == [field]
+
+
+@pytest.mark.rule("contact.item-fields")
+def test_items_without_type_get_the_examples_types_and_numberless_phones_are_not_kept(mock):
+    contact = mock.contact(
+        emails=[{"email": "a@example.com"}, {"email": "b@example.com", "type": None}],
+        phones=[{"phone": None, "type": "mobile"}, {"type": "home"}, {"phone": "+14155550123"}],
+        urls=[{"url": "https://example.com/"}],
+    )
+    assert [e["type"] for e in contact["emails"]] == ["office", "office"]
+    assert [e["is_unsubscribed"] for e in contact["emails"]] == [False, False]
+    assert [(p["phone"], p["type"]) for p in contact["phones"]] == [("+14155550123", "office")]
+    assert contact["urls"] == [{"url": "https://example.com/", "type": "url"}]

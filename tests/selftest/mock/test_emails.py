@@ -351,3 +351,13 @@ def test_fields_on_email_get_and_list(mock):
     }
     listing = mock.me.get("/activity/email/", params={"_fields": "subject"}).json()
     assert listing == {"data": [{"subject": "Hello"}], "has_more": False}
+
+
+@pytest.mark.rule("email.attachment-fields")
+def test_attachments_answer_every_key_close_requires(mock):
+    url = "https://app.close.com/go/file/temporary/x/notes.txt/"
+    email = mock.email(attachments=[{"url": url, "filename": "notes.txt", "size": 3, "thumbnail_url": "x"}])
+    assert email["attachments"] == [{"content_type": None, "url": url, "filename": "notes.txt", "size": 3}]
+    updated = mock.me.put(f"/activity/email/{email['id']}/", json={"attachments": None})
+    assert updated.status_code == 200
+    assert updated.json()["attachments"] == []

@@ -790,6 +790,41 @@ def _(build):
     return len(listed.json()["data"])
 
 
+@scenario("email-id-list-repeated-last-only", clean=2)
+def _(build):
+    m = build()
+    first, second = m.email(), m.email()
+    return len(_listed(m, lead_id=[first["lead_id"], second["lead_id"]]))
+
+
+@scenario("contact-item-type-missing", clean=["office", "office", "url"])
+def _(build):
+    m = build()
+    contact = m.contact(
+        emails=[{"email": "a@example.com"}],
+        phones=[{"phone": "+14155550123"}],
+        urls=[{"url": "https://example.com/", "type": None}],
+    )
+    return [contact[kind][0]["type"] for kind in ("emails", "phones", "urls")]
+
+
+@scenario("contact-email-unsubscribed-missing", clean=[False])
+def _(build):
+    m = build()
+    contact = m.contact(emails=[{"email": "a@example.com"}])
+    got = m.me.get(f"/contact/{contact['id']}/").json()
+    return [e.get("is_unsubscribed", "absent") for e in got["emails"]]
+
+
+@scenario("email-attachment-keys-dropped", clean={"content_type": None})
+def _(build):
+    m = build()
+    url = "https://app.close.com/go/file/temporary/x/notes.txt/"
+    email = m.email(attachments=[{"url": url, "filename": "notes.txt", "size": 3}])
+    [attachment] = m.me.get(f"/activity/email/{email['id']}/").json()["attachments"]
+    return {k: attachment.get(k, "absent") for k in ("content_type",)}
+
+
 # ---------------------------------------------------------------- the tests
 
 

@@ -127,3 +127,12 @@ def test_nullable_recipient_lists_and_open_attachments(mock):
     got = mock.me.post("/activity/email/", json=body).json()
     assert (got["to"], got["cc"], got["bcc"]) == ([], [], [])
     assert "thumbnail_url" not in got["attachments"][0]
+
+
+@pytest.mark.rule("email.list-filters")
+def test_repeated_keys_and_comma_lists_add_up(mock):
+    first, second, third = mock.email(), mock.email(), mock.email()
+    ids = [first["id"], second["id"], third["id"]]
+    got = listed(mock, id__in=[f"{ids[0]}, {ids[1]}", ids[2]])
+    assert sorted(got) == sorted(ids)
+    assert listed(mock, id__in=["", " , "]) == []  # blanks name nothing, so nothing matches
