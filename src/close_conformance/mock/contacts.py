@@ -25,7 +25,11 @@ from close_conformance.mock.pagination import page
 from close_conformance.mock.phones import normalise_phone
 from close_conformance.mock.store import Contact
 
-__all__ = ["OPERATIONS", "new_contact", "render_contact"]
+__all__ = ["CREATE_CONTACT_TITLE_MAX_LENGTH", "OPERATIONS", "new_contact", "render_contact"]
+
+# The spec's bound on a new contact's title (documented: Close's CreateContact); the fault
+# `contact-title-max-length-ignored` leaves it out of request validation (app.py).
+CREATE_CONTACT_TITLE_MAX_LENGTH = "/components/schemas/CreateContact/properties/title/maxLength"
 
 _LISTS = ("emails", "phones", "urls")
 # What a request sets in each nested item; everything else in it is ignored (nested-request-keys).
@@ -191,7 +195,10 @@ def get_contact(call: Call) -> Reply:
         stale = call.store.find_deleted(Contact, contact_id, call.org_id)
         if stale is not None:
             return Reply(200, render_contact(stale))
-    return Reply(200, render_contact(_visible(call, contact_id, leak_fault="tenant-leak-contact-get")))
+    body = render_contact(_visible(call, contact_id, leak_fault="tenant-leak-contact-get"))
+    if call.faults.on("contact-get-display-name-missing"):
+        del body["display_name"]  # the fault: a field the response schema requires is left out
+    return Reply(200, body)
 
 
 def update_contact(call: Call) -> Reply:

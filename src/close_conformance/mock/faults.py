@@ -132,6 +132,21 @@ FAULTS: Mapping[str, Fault] = _catalogue(
     ),
     Fault("ids-without-prefix-on-send-as", "ids.prefixed", "Send As ids lack the sdas_ prefix"),
     Fault("contact-ids-with-lead-prefix", "ids.prefixed", "new contacts get lead_ ids instead of cont_"),
+    Fault(
+        "contact-get-display-name-missing",
+        "response.documented-shape",
+        "GET /contact/{id}/ answers without `display_name`, which the Contact schema requires",
+    ),
+    Fault(
+        "contact-title-max-length-ignored",
+        "request.validation",
+        "POST /contact/ accepts a title longer than the documented maxLength (Close's CreateContact)",
+    ),
+    Fault(
+        "lead-unreadable-right-after-create",
+        "resource.readable-after-create",
+        "GET /lead/{id}/ answers 404 for a lead created less than 2 seconds ago",
+    ),
     # ---------------------------------------------------------------- users
     Fault("me-organizations-as-ids", "me.current-user", "/me/ lists organizations as id strings"),
     Fault(

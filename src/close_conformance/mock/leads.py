@@ -14,6 +14,7 @@ all of Close's LeadAddress keys (null when not sent).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from close_conformance.mock.contacts import new_contact, render_contact
@@ -107,9 +108,17 @@ def get_lead(call: Call) -> Reply:
     lead = call.store.find(call.store.leads, call.path["id"], call.org_id)
     if lead is None and call.faults.on("lead-still-readable-after-delete"):
         lead = call.store.find_deleted(LeadRecord, call.path["id"], call.org_id)
-    if lead is None:
+    if lead is None or (call.faults.on("lead-unreadable-right-after-create") and _just_created(lead)):
         raise not_found()
     return Reply(200, render_lead(lead, call.store, call.faults))
+
+
+_READ_DELAY = timedelta(seconds=2)
+"""How long the fault `lead-unreadable-right-after-create` hides a new lead from reads by id."""
+
+
+def _just_created(lead: LeadRecord) -> bool:
+    return datetime.now(UTC) - datetime.fromisoformat(lead.date_created) < _READ_DELAY
 
 
 def list_leads(call: Call) -> Reply:

@@ -243,6 +243,26 @@ def _(build):
     return build().me.get("/activity/email/", params={"_skip": 250100}).status_code
 
 
+@scenario("contact-get-display-name-missing", clean=True)
+def _(build):
+    m = build()
+    return "display_name" in m.me.get(f"/contact/{m.contact()['id']}/").json()
+
+
+@scenario("contact-title-max-length-ignored", clean=400)
+def _(build):
+    m = build()
+    schema = default_contract().spec["components"]["schemas"]["CreateContact"]
+    title = "x" * (schema["properties"]["title"]["maxLength"] + 1)
+    return m.me.post("/contact/", json={"lead_id": m.lead()["id"], "title": title}).status_code
+
+
+@scenario("lead-unreadable-right-after-create", clean=200)
+def _(build):
+    m = build()
+    return m.me.get(f"/lead/{m.lead()['id']}/").status_code
+
+
 @scenario("ids-without-prefix-on-send-as", clean=True)
 def _(build):
     return build().send_as()["id"].startswith("sdas_")
