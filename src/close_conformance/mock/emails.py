@@ -244,6 +244,10 @@ def _find(call: Call, *, stale_fault: str | None = None) -> Email:
     email = call.store.find(call.store.emails, call.path["id"], call.org_id)
     if email is None and stale_fault and call.faults.on(stale_fault):
         email = call.store.find_deleted(Email, call.path["id"], call.org_id)
+    if email is None and stale_fault:
+        # A read (the GET): register `read-after-delete-lag` may serve it a while after its delete.
+        lag = call.readings.seconds("read-after-delete-lag")
+        email = call.store.lagging(Email, call.path["id"], call.org_id, lag)
     if email is None:
         raise not_found()
     return email

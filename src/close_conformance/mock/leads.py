@@ -83,9 +83,15 @@ def get_lead(call: Call) -> Reply:
     lead = call.store.find(call.store.leads, call.path["id"], call.org_id)
     if lead is None and call.faults.on("lead-still-readable-after-delete"):
         lead = call.store.find_deleted(LeadRecord, call.path["id"], call.org_id)
+    if lead is None:  # register `read-after-delete-lag`: a poll reading serves it a while longer
+        lead = call.store.lagging(LeadRecord, call.path["id"], call.org_id, _lag(call))
     if lead is None:
         raise not_found()
     return Reply(200, render_lead(lead, call.store))
+
+
+def _lag(call: Call) -> float:
+    return call.readings.seconds("read-after-delete-lag")
 
 
 def list_leads(call: Call) -> Reply:
