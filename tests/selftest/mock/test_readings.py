@@ -4,6 +4,8 @@ need does what the register says a server may do."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from close_conformance.contract import default_contract
@@ -55,9 +57,8 @@ def test_values_are_parsed_as_statuses_names_and_seconds():
     ],
 )
 def test_a_reading_the_register_or_the_mock_cannot_take_is_refused_readably(text, says):
-    with pytest.raises(ValueError) as refused:
+    with pytest.raises(ValueError, match=re.escape(says)):
         parse_override(default_contract(), text)
-    assert says in str(refused.value)
 
 
 @pytest.mark.rule("errors.shape")
@@ -79,7 +80,8 @@ def test_every_alternative_is_in_the_default_and_takeable_and_untaken_ones_are_l
         assert alternative.strict_only == (reading not in entry.strict)
     # Entries the mock does not consult cannot be switched: they are listed, never silently dropped.
     listed = {e.id for e in contract.discrepancies.values() if untaken(e)}
-    assert listed and not listed & {a.discrepancy for a in found}
+    assert listed
+    assert not listed & {a.discrepancy for a in found}
     assert all(e not in OUTCOMES or untaken(contract.discrepancy(e)) == [] for e in OUTCOMES)
 
 
@@ -122,8 +124,8 @@ def test_a_429_without_json_still_carries_the_headers(make_mock):
     refused = mock.me.get("/me/")
     assert refused.status_code == 429
     assert refused.headers["content-type"].startswith("text/plain")
-    with pytest.raises(ValueError):
-        refused.json()
+    assert not refused.content.lstrip().startswith((b"{", b"["))
+    assert refused.text
     assert refused.headers["RateLimit"].startswith("limit=1, remaining=0, reset=")
     assert refused.headers["retry-after"] == "1"
 
