@@ -24,7 +24,15 @@ from typing import Any
 from close_conformance.contract import Contract
 from close_conformance.mock.readings import Alternative, alternatives, untaken
 
-__all__ = ["ReadingResult", "ReadingRuns", "all_at_once", "not_covered", "reading_table", "unnamed_readings"]
+__all__ = [
+    "ALL_AT_ONCE",
+    "ReadingResult",
+    "ReadingRuns",
+    "all_at_once",
+    "not_covered",
+    "reading_table",
+    "unnamed_readings",
+]
 
 Stage = tuple[dict[str, Any], float]
 # (alternative or None for all-at-once, strict, rules, futures, the broad stage still to run)
