@@ -7,7 +7,9 @@ default accepts besides its own (`close-mock readings`), and:
 - under --strict, a reading only the default accepts must be refused: the same selection must
   fail, in a test of a rule naming the entry (`-x`, narrow tests before schemathesis' broad ones,
   as for a fault);
-- one configuration with an alternative of every entry at once must pass the whole suite.
+- configurations with an alternative of every entry at once must pass the whole suite (as many as
+  the entry with the most alternatives has, so each alternative is in one of them: the per-reading
+  default runs take the narrow tests only, the whole suite's schemathesis tests run here).
 
 Readings of entries no rule names are covered by the all-at-once run only; readings the mock
 cannot take are listed as not covered. Runs use the fault proof's pool and options (quick
@@ -29,6 +31,7 @@ __all__ = [
     "ReadingResult",
     "ReadingRuns",
     "all_at_once",
+    "combined",
     "not_covered",
     "reading_table",
     "unnamed_readings",
@@ -60,10 +63,18 @@ class ReadingResult:
 
 def all_at_once(contract: Contract) -> list[Alternative]:
     """One alternative per entry: the last the register lists (furthest from the mock's own)."""
-    chosen: dict[str, Alternative] = {}
+    return combined(contract)[0]
+
+
+def combined(contract: Contract) -> list[list[Alternative]]:
+    """Configurations with an alternative of every entry at once, as many as the entry with the
+    most alternatives has, so each alternative is in one: the first takes each entry's last
+    alternative, the next its one before (or its last again, when it has no more)."""
+    by_entry: dict[str, list[Alternative]] = {}
     for alternative in alternatives(contract):
-        chosen[alternative.discrepancy] = alternative
-    return list(chosen.values())
+        by_entry.setdefault(alternative.discrepancy, []).append(alternative)
+    depth = max((len(found) for found in by_entry.values()), default=0)
+    return [[found[max(len(found) - 1 - k, 0)] for found in by_entry.values()] for k in range(depth)]
 
 
 def not_covered(contract: Contract) -> list[str]:
@@ -114,16 +125,18 @@ class ReadingRuns:
             narrow, broad = self._selection(rules)
             rule_args = [arg for rule in rules for arg in ("--rule", rule)]
             base = [*rule_args, "--mock-reading", alternative.option]
-            # Default mode: narrow and broad both run, both must pass.
-            futures = [self._run([*part, *base]) for part in (narrow, broad) if part]
-            self._pending.append((alternative, False, rules, futures, broad))
+            # Default mode: the narrow tests alone (schemathesis' broad ones, which cost seconds to
+            # build, run in the all-at-once configurations, where every alternative is once).
+            futures = [self._run([*(narrow or broad), *base])]
+            self._pending.append((alternative, False, rules, futures, []))
             if alternative.strict_only:
                 # Strict: narrow first; the broad stage only if the narrow one did not refuse it.
                 strict = [*base, "--strict", "-x"]
                 first = [self._run([*narrow, *strict])] if narrow else []
                 self._pending.append((alternative, True, rules, first, [*broad, *strict] if broad else []))
-        everything = [arg for a in all_at_once(self.contract) for arg in ("--mock-reading", a.option)]
-        self._pending.append((None, False, [], [self._run([self._suite, *everything])], []))
+        for configuration in combined(self.contract):
+            everything = [arg for a in configuration for arg in ("--mock-reading", a.option)]
+            self._pending.append((None, False, [], [self._run([self._suite, *everything])], []))
 
     def results(self) -> list[ReadingResult]:
         done: list[ReadingResult] = []

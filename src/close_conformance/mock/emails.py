@@ -281,6 +281,9 @@ def _check_draft_transition(call: Call, email: Email, target: str) -> None:
         return
     reading = call.readings("email-draft-other-transitions")
     if reading == "accepted" or (target == "sent" and call.faults.on("draft-to-sent-allowed")):
+        # Accepted as a create with that status would be: the sender rule still holds.
+        if target in SENDER_REQUIRED and call.body.get("sender", email.sender) is None:
+            raise _require_sender(target)
         return
     raise refusal(int(reading), "status", f"A draft can move to scheduled or outbox, not to {target}.")
 
