@@ -17,7 +17,7 @@ from _suite import SuiteRun, run_suite
 
 from close_conformance.contract import default_contract
 from close_conformance.mock.readings import alternatives
-from close_conformance.readings_proof import all_at_once, not_covered
+from close_conformance.readings_proof import combined, not_covered
 from close_conformance.served import serve
 
 
@@ -32,8 +32,9 @@ def _configurations(which: str) -> list[tuple[str, list[str], list[str], bool]]:
             rules = [r.id for r in contract.rules.values() if alternative.discrepancy in r.discrepancies]
             if rules:  # an entry no rule names is covered by the all-at-once run
                 chosen.append((alternative.option, [alternative.option], rules, False))
-        every = [a.option for a in all_at_once(contract)]
-        chosen.append(("all alternatives", every, [], False))
+        # Every alternative through the whole suite: one configuration per depth (`combined`).
+        for k, configuration in enumerate(combined(contract), 1):
+            chosen.append((f"all alternatives #{k}", [a.option for a in configuration], [], False))
     return chosen
 
 

@@ -7,9 +7,10 @@ default accepts besides its own (`close-mock readings`), and:
 - under --strict, a reading only the default accepts must be refused: the same selection must
   fail, in a test of a rule naming the entry (`-x`, narrow tests before schemathesis' broad ones,
   as for a fault);
-- configurations with an alternative of every entry at once must pass the whole suite (as many as
-  the entry with the most alternatives has, so each alternative is in one of them: the per-reading
-  default runs take the narrow tests only, the whole suite's schemathesis tests run here).
+- one configuration with an alternative of every entry at once (each entry's last) must pass the
+  whole suite. The per-reading default runs take the narrow tests only (schemathesis' broad tests
+  cost seconds to build each time); `combined` gives the configurations that put every alternative
+  through the whole suite, which benchmarks/no_false_positives.py runs.
 
 Readings of entries no rule names are covered by the all-at-once run only; readings the mock
 cannot take are listed as not covered. Runs use the fault proof's pool and options (quick
@@ -101,8 +102,13 @@ class ReadingRuns:
         stages_of: Callable[[str], tuple[list[str], list[str]]],
         run: Callable[[Sequence[str]], AsyncResult[Stage]],
         suite: str,
+        *,
+        configurations: int = 1,
     ) -> None:
+        """`configurations`: how many all-at-once runs of the whole suite (`combined`; each costs
+        about as much as a quick run of the suite); the benchmark runs them all."""
         self.contract = contract
+        self._configurations = configurations
         self._stages_of = stages_of
         self._run = run
         self._suite = suite
@@ -134,7 +140,7 @@ class ReadingRuns:
                 strict = [*base, "--strict", "-x"]
                 first = [self._run([*narrow, *strict])] if narrow else []
                 self._pending.append((alternative, True, rules, first, [*broad, *strict] if broad else []))
-        for configuration in combined(self.contract):
+        for configuration in combined(self.contract)[: self._configurations]:
             everything = [arg for a in configuration for arg in ("--mock-reading", a.option)]
             self._pending.append((None, False, [], [self._run([self._suite, *everything])], []))
 
