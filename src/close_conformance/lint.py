@@ -24,13 +24,7 @@ from close_conformance.contract import HTTP_METHODS, Contract
 from close_conformance.drift.register import key_problems
 
 __all__ = [
-    "lint_all",
-    "lint_changelog",
-    "lint_drift_keys",
-    "lint_examples",
-    "lint_links",
-    "lint_rules",
-    "lint_spec",
+    "lint_all", "lint_changelog", "lint_drift_keys", "lint_examples", "lint_links", "lint_rules", "lint_spec",
 ]
 
 SOURCE_KINDS = ("seed", "doc", "changelog", "facts")
