@@ -77,6 +77,9 @@ class Discrepancy:
     sources: tuple[Mapping[str, str], ...] = ()
     # Keys of `close-conformance drift` findings this entry justifies (close_conformance.drift).
     drift: tuple[Any, ...] = ()
+    # A reading that takes a number ({reading, unit, minimum, maximum, tried}): `read-after-delete-lag`'s
+    # `poll` is a lag in seconds (close_conformance.mock.readings).
+    measure: Mapping[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Discrepancy:
@@ -91,6 +94,7 @@ class Discrepancy:
             mock=data["mock"],
             sources=tuple(data.get("sources") or ()),
             drift=(drift,) if isinstance(drift, str) else tuple(drift),
+            measure=data.get("measure"),
         )
 
     def accepted(self, *, strict: bool) -> tuple[Any, ...]:

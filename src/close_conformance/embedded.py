@@ -25,14 +25,26 @@ __all__ = ["EmbeddedMock"]
 
 class EmbeddedMock:
     def __init__(
-        self, *, faults: tuple[str, ...] = (), strict: bool = False, rate_limit: float | None = None
+        self,
+        *,
+        faults: tuple[str, ...] = (),
+        strict: bool = False,
+        rate_limit: float | None = None,
+        readings: tuple[str, ...] = (),
     ) -> None:
+        """`readings`: `ID=VALUE` register readings to take (`close-mock serve --reading`); one
+        the register's default does not allow raises ValueError naming the allowed values."""
         # Imported here: nothing in the suite depends on the mock unless it is the target.
+        from close_conformance.contract import default_contract
         from close_conformance.mock.app import create_app
+        from close_conformance.mock.readings import parse_override
         from close_conformance.mock.store import Store
 
+        chosen = dict(parse_override(default_contract(), text) for text in readings)
         self.store = Store()
-        self.app = create_app(store=self.store, faults=faults, strict=strict, rate_limit=rate_limit)
+        self.app = create_app(
+            store=self.store, faults=faults, strict=strict, rate_limit=rate_limit, readings=chosen
+        )
         self.base_url = ""
         self._server: object | None = None
         self._thread: threading.Thread | None = None

@@ -99,7 +99,9 @@ def target(close_context: runtime.RunContext) -> Iterator[Target]:
     else:
         from close_conformance.embedded import EmbeddedMock
 
-        mock = EmbeddedMock(faults=settings.mock_faults, strict=settings.strict)
+        mock = EmbeddedMock(
+            faults=settings.mock_faults, strict=settings.strict, readings=settings.mock_readings
+        )
         base_url = mock.start()
         identities = mock.identities()
         chosen = Target(
@@ -137,7 +139,12 @@ def throttled_target(target: Target, close_context: runtime.RunContext) -> Itera
     from close_conformance.embedded import EmbeddedMock
 
     settings = close_context.settings
-    mock = EmbeddedMock(faults=settings.mock_faults, strict=settings.strict, rate_limit=THROTTLED_RATE)
+    mock = EmbeddedMock(
+        faults=settings.mock_faults,
+        strict=settings.strict,
+        rate_limit=THROTTLED_RATE,
+        readings=settings.mock_readings,
+    )
     throttled = Target(mock.start(), mock.identities(), live=False)
     throttled.requests_sent = close_context.requests_sent
     try:

@@ -96,6 +96,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="switch a fault of the embedded mock on (see `close-mock faults`); repeatable",
     )
     group.addoption(
+        "--mock-reading",
+        dest="mock_reading",
+        action="append",
+        metavar="ID=VALUE",
+        help="make the embedded mock take this reading of a register entry, one its default accepts "
+        "(see `close-mock readings`); repeatable",
+    )
+    group.addoption(
         "--no-shrink",
         dest="close_no_shrink",
         action="store_true",
@@ -226,6 +234,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     where = settings.base_url or "embedded reference mock"
     faults = f", faults: {', '.join(settings.mock_faults)}" if settings.mock_faults else ""
+    faults += f", readings: {', '.join(settings.mock_readings)}" if settings.mock_readings else ""
     return [
         f"close-conformance: target {where}{faults}",
         f"close-conformance: profile {settings.profile}, "
@@ -362,6 +371,7 @@ def _replay_line(item: pytest.Item) -> str:
     if settings.base_url:
         parts.append(f"--base-url {settings.base_url}")
     parts += [f"--mock-fault {fault}" for fault in settings.mock_faults]
+    parts += [f"--mock-reading {reading}" for reading in settings.mock_readings]
     return " ".join(parts)
 
 

@@ -29,6 +29,15 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
+from close_conformance.contract import default_contract
+from close_conformance.readings_proof import (
+    ReadingResult,
+    ReadingRuns,
+    not_covered,
+    reading_table,
+    unnamed_readings,
+)
+
 __all__ = [
     "FaultResult",
     "Planted",
@@ -152,12 +161,22 @@ class Proof:
     """The clean mock under every selection used, both readings: must be 0."""
     collected: list[dict[str, Any]]
     """Every test of the suite with its rules."""
+    readings: list[ReadingResult] = field(default_factory=list)
+    """The reading matrix (close_conformance.readings_proof): every allowed reading passed, every
+    strict-only one refused under --strict."""
 
 
 def prove(
-    faults: Sequence[Planted], *, root: Path, seed: int = 1, profile: str = "quick", workers: int = 2
+    faults: Sequence[Planted],
+    *,
+    root: Path,
+    seed: int = 1,
+    profile: str = "quick",
+    workers: int = 2,
+    readings: bool = True,
 ) -> Proof:
-    """Run the suite once per fault, each in its own process, and the clean mock once per reading."""
+    """Run the suite once per fault, each in its own process, and the clean mock once per reading;
+    with `readings`, the reading matrix too (close_conformance.readings_proof), in the same pool."""
     context = multiprocessing.get_context("fork")
     # One task per process: every fault starts from the same warm, pristine fork.
     with context.Pool(processes=workers, maxtasksperchild=1) as pool:
@@ -170,6 +189,7 @@ def prove(
         cleans = [
             pool.apply_async(_forked, ([*clean_selection, *common, *reading], str(root)))
             for reading in ([], ["--strict"])
+            if clean_selection  # no fault, no selection: an empty one would run every test
         ]
 
         def run(fault: Planted, selection: list[str]) -> AsyncResult[tuple[dict[str, Any], float]]:
@@ -177,6 +197,14 @@ def prove(
             return pool.apply_async(_timed, ([*args, *(["--strict"] if fault.strict else [])], str(root)))
 
         first = {f.name: run(f, stages[f.name][0]) for f in faults if stages[f.name][0]}
+        matrix = ReadingRuns(
+            default_contract(),
+            lambda rule: guarding_tests(collected, rule),
+            lambda args: pool.apply_async(_timed, ([*args, *common], str(root))),
+            SUITE,
+        )
+        if readings:
+            matrix.submit()
         ran: dict[str, list[tuple[dict[str, Any], float]]] = {f.name: [] for f in faults}
         second: dict[str, AsyncResult[tuple[dict[str, Any], float]]] = {}
         for fault in faults:
@@ -188,14 +216,12 @@ def prove(
         for name, future in second.items():
             ran[name].append(future.get())
         results = [_verdict(f, ran[f.name], sum(map(len, stages[f.name]))) for f in faults]
-        clean_exit = max(clean.get()["exit_code"] for clean in cleans)
-        return Proof(results, clean_exit, collected)
+        clean_exit = max((clean.get()["exit_code"] for clean in cleans), default=0)
+        return Proof(results, clean_exit, collected, matrix.results())
 
 
 def first_fault_per_rule() -> list[str]:
     """The first fault specs/rules.yaml names for each rule: one proof per rule, in rule order."""
-    from close_conformance.contract import default_contract
-
     return [rule.faults[0] for rule in default_contract().rules.values() if rule.faults]
 
 
@@ -228,8 +254,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--one-per-rule", action="store_true", help="only the first fault rules.yaml lists for each rule"
     )
+    parser.add_argument(
+        "--no-readings",
+        action="store_true",
+        help="skip the reading matrix (close_conformance.readings_proof)",
+    )
+    parser.add_argument("--only-readings", action="store_true", help="run the reading matrix, no fault")
     args = parser.parse_args(argv)
     names = args.faults or (first_fault_per_rule() if args.one_per_rule else list(FAULTS))
+    names = [] if args.only_readings else names
     chosen = [Planted(name, FAULTS[name].rule, FAULTS[name].strict) for name in names]
     import pytest  # noqa: F401 - imported before forking, so every fault's process starts warm
     import schemathesis  # noqa: F401
@@ -237,14 +270,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     import close_conformance.plugin  # noqa: F401
 
     began = time.monotonic()
-    proof = prove(chosen, root=Path.cwd(), seed=args.seed, profile=args.profile, workers=args.workers)
+    # The matrix runs with the whole catalogue (the default) or on request; a named fault or two
+    # (a helper's quick check) does not pay for it.
+    with_readings = not args.no_readings and (args.only_readings or not args.faults)
+    proof = prove(
+        chosen,
+        root=Path.cwd(),
+        seed=args.seed,
+        profile=args.profile,
+        workers=args.workers,
+        readings=with_readings,
+    )
     print(_table(proof.results))
     print(f"clean mock, same selections, both readings: exit {proof.clean_exit}")
+    contract = default_contract()
+    uncovered, unnamed = not_covered(contract), unnamed_readings(contract)
+    if with_readings:
+        print()
+        print(reading_table(proof.readings, uncovered, unnamed))
     print(f"total {time.monotonic() - began:.0f} s")
     if args.json:
-        document = {"faults": [asdict(r) for r in proof.results], "clean_exit": proof.clean_exit}
+        document = {
+            "faults": [asdict(r) for r in proof.results],
+            "clean_exit": proof.clean_exit,
+            "readings": [asdict(r) for r in proof.readings],
+            "readings_not_covered": uncovered if with_readings else [],
+            "readings_all_at_once_only": unnamed if with_readings else [],
+        }
         args.json.write_text(json.dumps({**document, "collected": proof.collected}, indent=1))
-    return 0 if all(r.caught for r in proof.results) and proof.clean_exit == 0 else 1
+    faults_ok = all(r.caught for r in proof.results) and proof.clean_exit == 0
+    return 0 if faults_ok and all(r.ok for r in proof.readings) else 1
 
 
 if __name__ == "__main__":

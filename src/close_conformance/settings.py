@@ -63,6 +63,8 @@ class RunSettings:
     """False when the plugin drew the seed itself (no --seed)."""
     profile: str = "standard"
     mock_faults: tuple[str, ...] = ()
+    mock_readings: tuple[str, ...] = ()
+    """--mock-reading ID=VALUE: register readings the embedded mock takes instead of its own."""
     changelog_since: date | None = None
     rules: tuple[str, ...] = ()
     """--rule: only the tests guarding these rules."""
@@ -107,6 +109,10 @@ class RunSettings:
                 raise SettingsError(
                     "--mock-fault switches a fault of the embedded mock; it has no effect with --base-url"
                 )
+            if option("mock_reading"):
+                raise SettingsError(
+                    "--mock-reading sets a reading of the embedded mock; it has no effect with --base-url"
+                )
             if not (text("api_key") or text("access_token")):
                 raise SettingsError(
                     "no credentials for --base-url: give --api-key (or CLOSE_API_KEY) or --access-token"
@@ -118,6 +124,9 @@ class RunSettings:
             raise SettingsError(f"--changelog-since {since!r} is not a date (YYYY-MM-DD)") from None
         seed = option("close_seed")
         faults = option("mock_fault")
+        readings = option("mock_reading")
+        if isinstance(readings, list):
+            _check_readings(readings)
         rules = option("close_rules")
         return cls(
             base_url=base_url,
@@ -133,8 +142,21 @@ class RunSettings:
             seed=int(str(seed)) if seed is not None else None,
             profile=str(option("hypothesis_profile") or "standard"),
             mock_faults=tuple(str(name) for name in faults) if isinstance(faults, list) else (),
+            mock_readings=tuple(str(r) for r in readings) if isinstance(readings, list) else (),
             changelog_since=changelog_since,
             rules=tuple(str(r) for r in rules) if isinstance(rules, list) else (),
             no_shrink=bool(option("close_no_shrink")),
             state_dir=Path(str(option("close_state_dir") or ".close-conformance")),
         )
+
+
+def _check_readings(readings: list[object]) -> None:
+    """Each --mock-reading is one the register allows by default and the mock can take."""
+    from close_conformance.contract import default_contract
+    from close_conformance.mock.readings import parse_override
+
+    for text in readings:
+        try:
+            parse_override(default_contract(), str(text))
+        except ValueError as error:
+            raise SettingsError(f"--mock-reading: {error}") from None

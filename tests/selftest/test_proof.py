@@ -1,5 +1,9 @@
 """The suite's power, as a self-test: every rule has a test and a planted fault, every fault is
-caught by a test that guards its rule, and the clean mock passes the same selections.
+caught by a test that guards its rule, and the clean mock passes the same selections. And its
+fairness: under every other reading the register allows, the mock passes the tests of the rules
+naming that entry (and the whole suite with one alternative of every entry at once), while each
+reading only the default allows is refused under --strict by a test of such a rule
+(close_conformance.readings_proof).
 
 One run of `python -m close_conformance.proof` (each fault in its own process, quick profile,
 fixed seed, no example database, narrow tests before schemathesis' broad ones) feeds every test
@@ -22,7 +26,9 @@ import pytest
 
 from close_conformance.contract import Contract, default_contract
 from close_conformance.mock.faults import FAULTS
+from close_conformance.mock.readings import alternatives
 from close_conformance.proof import first_fault_per_rule
+from close_conformance.readings_proof import ALL_AT_ONCE, not_covered
 
 # One worker runs this module under xdist (--dist loadgroup): the proof fixture is run once.
 pytestmark = [pytest.mark.selftest, pytest.mark.slow, pytest.mark.xdist_group("proof")]
@@ -86,3 +92,25 @@ def test_every_fault_is_caught_by_a_test_of_its_rule(proof: dict[str, Any]) -> N
 
 def test_the_clean_mock_passes_the_same_selections(proof: dict[str, Any]) -> None:
     assert proof["clean_exit"] == 0, proof["table"]
+
+
+def test_every_allowed_reading_passes(proof: dict[str, Any]) -> None:
+    false_positives = [r["reading"] for r in proof["readings"] if not r["strict"] and not r["ok"]]
+    assert false_positives == [], proof["table"]
+    assert any(r["reading"] == ALL_AT_ONCE for r in proof["readings"]), "no all-at-once run"
+
+
+def test_every_strict_only_reading_is_refused_under_strict(proof: dict[str, Any], contract: Contract) -> None:
+    refused = {r["reading"] for r in proof["readings"] if r["strict"] and r["ok"]}
+    expected = {
+        a.option
+        for a in alternatives(contract)
+        if a.strict_only and any(a.discrepancy in rule.discrepancies for rule in contract.rules.values())
+    }
+    assert sorted(expected - refused) == [], proof["table"]
+    assert expected, "the register has no strict-only reading a rule names"
+
+
+def test_readings_the_mock_cannot_take_are_reported(proof: dict[str, Any], contract: Contract) -> None:
+    # Listed in the report, never silently skipped: the lead decides whether the mock should learn them.
+    assert proof["readings_not_covered"] == not_covered(contract)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -80,6 +81,7 @@ def create_app(
     rate_limit: float | None = None,
     contract: Contract | None = None,
     clock: Callable[[], float] = time.monotonic,
+    readings: Mapping[str, Any] | None = None,
 ) -> Starlette:
     """The mock as an ASGI app.
 
@@ -91,11 +93,16 @@ def create_app(
         rate_limit: answer 429 past this many requests per second per credential (whole requests:
             a fraction is dropped; below 1 raises ValueError).
         contract: the specs to serve (the project's own by default).
-        clock: the rate limiter's clock, for tests that must not sleep.
+        clock: the rate limiter's and the read lag's clock, for tests that must not sleep.
+        readings: {register id: value} to take instead of the mode's reading, each one the
+            register's `accept.default` lists (`close-mock readings`); values typed or as strings
+            ("403", "empty-list", "1.0"). A value the register or the mock cannot take raises
+            ValueError naming the allowed ones.
     """
     contract = contract or default_contract()
     fault_set = FaultSet(faults)
-    handler_owned = list(HANDLER_OWNED)
+    chosen = Readings(contract, strict=strict, overrides=readings)
+    handler_owned = list(HANDLER_OWNED) + send_as.handler_owned(chosen, contract.spec)
     if fault_set.on("skip-maximum-ignored"):
         # The fault: the spec's `_skip` maximums are not enforced, a page (empty) comes back.
         handler_owned += skip_maximum_pointers(contract.spec)
@@ -104,15 +111,22 @@ def create_app(
         # says maxLength 1000), so a longer one is accepted and stored.
         handler_owned.append(contacts.CREATE_CONTACT_TITLE_MAX_LENGTH)
     validators = SpecValidators(contract.spec, handler_owned=handler_owned)
-    readings = Readings(contract, strict=strict)
-    body_fields = readings("ratelimit-body") == "body-fields"
+    store = store or Store()
+    store.clock = clock
     state = MockState(
-        store=store or Store(),
+        store=store,
         faults=fault_set,
-        readings=readings,
+        readings=chosen,
         validators=validators,
         limiter=(
-            RateLimiter(rate_limit, clock=clock, body_fields=body_fields) if rate_limit is not None else None
+            RateLimiter(
+                rate_limit,
+                clock=clock,
+                body=chosen("ratelimit-body"),
+                separator=", " if chosen("ratelimit-header-format") == "comma" else "; ",
+            )
+            if rate_limit is not None
+            else None
         ),
         paths=load_close_paths(contract.spec),
     )

@@ -1,7 +1,9 @@
-"""`close-mock`: run the reference mock over HTTP, or list its faults.
+"""`close-mock`: run the reference mock over HTTP, or list its faults and readings.
 
     close-mock serve --port 0 --fault non-draft-editable
+    close-mock serve --port 0 --reading uninvolved-status=403 --reading read-after-delete-lag=1.0
     close-mock faults
+    close-mock readings
 
 `serve` prints one JSON line on stdout once the server accepts connections (base_url and the
 seeded organizations with their contact custom fields and their users' credentials) and nothing
@@ -24,8 +26,10 @@ from collections.abc import Iterator, Sequence
 
 import uvicorn
 
+from close_conformance.contract import default_contract
 from close_conformance.mock.app import API_PREFIX, SPEC_PATH, create_app
 from close_conformance.mock.faults import FAULTS
+from close_conformance.mock.readings import can_take, parse_override, untaken
 from close_conformance.mock.store import Store
 
 __all__ = ["main"]
@@ -76,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
             "  close-mock serve --port 0\n"
             "  close-mock serve --fault non-draft-editable --fault bulk-returns-only-changed\n"
             "  close-mock serve --strict --rate-limit 20\n"
+            "  close-mock serve --reading uninvolved-status=403 --reading ratelimit-body=no-body\n"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -89,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         help="switch on one documented deviation (repeatable); `close-mock faults` lists them",
+    )
+    serve.add_argument(
+        "--reading",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="take this reading of a register entry instead of the mock's own, one its default "
+        "accepts (repeatable; also under --strict); `close-mock readings` lists them",
     )
     serve.add_argument(
         "--rate-limit",
@@ -112,7 +125,37 @@ def _parser() -> argparse.ArgumentParser:
         help="list the faults --fault can switch on",
         description="List the fault catalogue: NAME, what it breaks, and the rule id in specs/rules.yaml.",
     )
+    commands.add_parser(
+        "readings",
+        help="list the register readings --reading can take",
+        description=(
+            "List the discrepancy register (specs/discrepancies.yaml): each entry with the readings "
+            "its default and strict modes accept, the mock's own, and which of the default's the "
+            "mock can take (--reading ID=VALUE) or cannot."
+        ),
+    )
     return parser
+
+
+def _print_readings() -> None:
+    def shown(values: object) -> str:
+        return ",".join(map(str, values)) if isinstance(values, (list, tuple)) else str(values)
+
+    entries = list(default_contract().discrepancies.values())
+    width = max(len(entry.id) for entry in entries)
+    for entry in entries:
+        taken = shown(can_take(entry)) or "its own only"
+        missing = untaken(entry)
+        line = (
+            f"{entry.id:<{width}}  default {shown(entry.default)}; strict {shown(entry.strict)}; "
+            f"mock {shown(entry.mock)}; takes {taken}"
+        )
+        if missing:
+            line += f"; cannot take {shown(missing)}"
+        if entry.measure is not None:
+            m = entry.measure
+            line += f" ({m['reading']} = {m['unit']}, {m['minimum']}..{m['maximum']})"
+        print(line)
 
 
 def _print_faults() -> None:
@@ -160,11 +203,21 @@ def _run_server(args: argparse.Namespace) -> int:
     if unknown:
         print(f"close-mock: unknown fault {', '.join(unknown)} (see `close-mock faults`)", file=sys.stderr)
         return EXIT_USAGE
+    readings = {}
+    for text in args.reading:
+        try:
+            discrepancy_id, value = parse_override(default_contract(), text)
+        except ValueError as error:
+            print(f"close-mock: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        readings[discrepancy_id] = value
     if args.rate_limit is not None and args.rate_limit < 1:
         print("close-mock: --rate-limit must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     store = Store()
-    app = create_app(store=store, faults=args.fault, strict=args.strict, rate_limit=args.rate_limit)
+    app = create_app(
+        store=store, faults=args.fault, strict=args.strict, rate_limit=args.rate_limit, readings=readings
+    )
     try:
         sock = _listen(args.host, args.port)
     except OSError as error:
@@ -181,8 +234,9 @@ def _run_server(args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, log_config=_LOG_CONFIG, log_level=args.log_level, lifespan="off")
     server = _Server(config)
     logging.getLogger("close_conformance").info(
-        "faults: %s; strict: %s; spec at http://%s:%d%s",
+        "faults: %s; readings: %s; strict: %s; spec at http://%s:%d%s",
         ", ".join(args.fault) or "none",
+        ", ".join(args.reading) or "the mock's own",
         args.strict,
         shown_host,
         port,
@@ -195,9 +249,9 @@ def _run_server(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    if args.command == "faults":
+    if args.command in ("faults", "readings"):
         try:
-            _print_faults()
+            _print_faults() if args.command == "faults" else _print_readings()
             sys.stdout.flush()
         except BrokenPipeError:
             # `close-mock faults | head`: the reader left early, which is not an error.

@@ -195,6 +195,11 @@ def get_contact(call: Call) -> Reply:
         stale = call.store.find_deleted(Contact, contact_id, call.org_id)
         if stale is not None:
             return Reply(200, render_contact(stale))
+    # Register `read-after-delete-lag`: a poll reading serves a deleted contact a while longer.
+    lag = call.readings.seconds("read-after-delete-lag")
+    lagging = call.store.lagging(Contact, contact_id, call.org_id, lag)
+    if lagging is not None:
+        return Reply(200, render_contact(lagging))
     body = render_contact(_visible(call, contact_id, leak_fault="tenant-leak-contact-get"))
     if call.faults.on("contact-get-display-name-missing"):
         del body["display_name"]  # the fault: a field the response schema requires is left out

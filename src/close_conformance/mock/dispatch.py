@@ -163,11 +163,12 @@ def _unrouted(state: MockState, request: Request) -> Response:
     if not path.endswith("/") and state.paths.is_close_path(path + "/"):
         if state.faults.on("trailing-slash-404"):
             raise not_found()
-        status = (
-            301
-            if state.faults.on("trailing-slash-redirect-301")
-            else state.readings.status("trailing-slash-redirect")
-        )
+        status = state.readings.status("trailing-slash-redirect")
+        if status in (301, 302) and request.method not in ("GET", "HEAD"):
+            # The register allows 301/302 for reads only: a write must keep its method (307/308).
+            status = 308
+        if state.faults.on("trailing-slash-redirect-301"):
+            status = 301
         location: URL = request.url.replace(path=request.url.path + "/")
         if state.faults.on("trailing-slash-query-dropped"):
             location = location.replace(query="")

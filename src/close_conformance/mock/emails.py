@@ -254,6 +254,10 @@ def _find(call: Call, *, stale_fault: str | None = None) -> Email:
     email = call.store.find(call.store.emails, call.path["id"], call.org_id)
     if email is None and stale_fault and call.faults.on(stale_fault):
         email = call.store.find_deleted(Email, call.path["id"], call.org_id)
+    if email is None and stale_fault:
+        # A read (the GET): register `read-after-delete-lag` may serve it a while after its delete.
+        lag = call.readings.seconds("read-after-delete-lag")
+        email = call.store.lagging(Email, call.path["id"], call.org_id, lag)
     if email is None:
         raise not_found()
     return email
@@ -287,6 +291,9 @@ def _check_draft_transition(call: Call, email: Email, target: str) -> None:
         return
     reading = call.readings("email-draft-other-transitions")
     if reading == "accepted" or (target == "sent" and call.faults.on("draft-to-sent-allowed")):
+        # Accepted as a create with that status would be: the sender rule still holds.
+        if target in SENDER_REQUIRED and call.body.get("sender", email.sender) is None:
+            raise _require_sender(target)
         return
     raise refusal(int(reading), "status", f"A draft can move to scheduled or outbox, not to {target}.")
 

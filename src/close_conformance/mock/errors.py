@@ -50,9 +50,10 @@ class RateLimited(ApiError):
     """A 429; `fields` are the deprecated body fields (`rate_reset`...) when the register reads
     `ratelimit-body` as body-fields, else empty and the body is the plain `{"error": message}`."""
 
-    def __init__(self, message: str, headers: Mapping[str, str], fields: Mapping[str, Any]) -> None:
+    def __init__(self, message: str, headers: Mapping[str, str], fields: Mapping[str, Any] | None) -> None:
         super().__init__(429, message, headers)
-        self.fields = dict(fields)
+        # None: the body is plain text, no JSON (`ratelimit-body` read as no-body).
+        self.fields = None if fields is None else dict(fields)
 
 
 class ValidationFailed(ApiError):
@@ -108,6 +109,8 @@ def render(error: ApiError, *, faults: FaultSet, validation_shape: str) -> Respo
     """The response for an error, bent by the faults of `errors.shape` and its neighbours."""
     headers = dict(error.headers)
     body: dict[str, Any] = {"error": error.message}
+    if isinstance(error, RateLimited) and error.fields is None:
+        return PlainTextResponse(error.message, status_code=429, headers=headers)
     if isinstance(error, RateLimited) and error.fields:
         # The body before 2024-04-24, as public clients read it: error.rate_reset.
         body = {"error": {"message": error.message, **error.fields}}

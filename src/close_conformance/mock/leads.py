@@ -108,6 +108,8 @@ def get_lead(call: Call) -> Reply:
     lead = call.store.find(call.store.leads, call.path["id"], call.org_id)
     if lead is None and call.faults.on("lead-still-readable-after-delete"):
         lead = call.store.find_deleted(LeadRecord, call.path["id"], call.org_id)
+    if lead is None:  # register `read-after-delete-lag`: a poll reading serves it a while longer
+        lead = call.store.lagging(LeadRecord, call.path["id"], call.org_id, _lag(call))
     if lead is None or (call.faults.on("lead-unreadable-right-after-create") and _just_created(lead)):
         raise not_found()
     return Reply(200, render_lead(lead, call.store, call.faults))
@@ -119,6 +121,10 @@ _READ_DELAY = timedelta(seconds=2)
 
 def _just_created(lead: LeadRecord) -> bool:
     return datetime.now(UTC) - datetime.fromisoformat(lead.date_created) < _READ_DELAY
+
+
+def _lag(call: Call) -> float:
+    return call.readings.seconds("read-after-delete-lag")
 
 
 def list_leads(call: Call) -> Reply:

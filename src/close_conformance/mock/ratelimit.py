@@ -4,7 +4,9 @@ Close's rate-limit page: every response may carry `RateLimit: limit=100, remaini
 (reset in seconds, a decimal), and a 429 carries it together with `retry-after`, the reset rounded
 up to whole seconds (rule ratelimit.headers). The 429 body carries the deprecated fields
 `rate_reset`, `rate_limit`, `rate_window`, `rate_limit_type` under `error` when the register reads
-`ratelimit-body` as body-fields (rule ratelimit.body), else it is `{"error": message}`. The window
+`ratelimit-body` as body-fields (rule ratelimit.body), `{"error": message}` as headers-only, and
+plain text, not JSON, as no-body (what Close's ingress answers, closeio/closeio-api#120). The
+RateLimit fields are separated as `ratelimit-header-format` reads (comma or semicolon). The window
 is a fixed one-second window per credential; the clock is injectable so tests need not sleep.
 """
 
@@ -32,13 +34,21 @@ class Window:
 
 class RateLimiter:
     def __init__(
-        self, limit: float, *, clock: Callable[[], float] = time.monotonic, body_fields: bool = False
+        self,
+        limit: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        body: str = "headers-only",
+        separator: str = ", ",
     ) -> None:
         if limit < 1:
             raise ValueError(f"a rate limit must allow at least one request per second, not {limit}")
         # Whole requests per window: the header's `limit=` is an integer (spec: limit=\d+).
         self.limit = int(limit)
-        self.body_fields = body_fields
+        if body not in ("body-fields", "headers-only", "no-body"):
+            raise ValueError(f"unknown 429 body {body!r}")
+        self.body = body
+        self.separator = separator
         self._clock = clock
         self._windows: dict[str, Window] = {}
         self._lock = threading.Lock()
@@ -62,11 +72,14 @@ class RateLimiter:
             return {"RateLimit": self._header(self.limit - window.used, reset)}
 
     def _header(self, remaining: int, reset: float) -> str:
-        # Commas, as documented (discrepancy `ratelimit-header-format`, mock: comma).
-        return f"limit={self.limit}, remaining={remaining}, reset={reset:.3f}"
+        # Commas as documented, or semicolons as seen live (discrepancy `ratelimit-header-format`).
+        return self.separator.join((f"limit={self.limit}", f"remaining={remaining}", f"reset={reset:.3f}"))
 
-    def _body_fields(self, reset: float, faults: FaultSet) -> dict[str, object]:
-        if not self.body_fields:
+    def _body_fields(self, reset: float, faults: FaultSet) -> dict[str, object] | None:
+        """The deprecated fields (body-fields), none (headers-only), or None: no JSON (no-body)."""
+        if self.body == "no-body":
+            return None
+        if self.body != "body-fields":
             return {}
         # Seconds, the header's reset exactly (thermondo/closeio's recorded body: 0.870663).
         rate_reset = reset * 1000 if faults.on("ratelimit-body-reset-in-milliseconds") else reset

@@ -12,13 +12,40 @@ whether the allowed user may revoke by id, and 204 or 200 for a delete.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from close_conformance.mock.errors import ApiError, ValidationFailed, not_found, refusal
 from close_conformance.mock.operations import Call, Operation, Reply
+from close_conformance.mock.readings import Readings
 from close_conformance.mock.store import SendAs, User
 
-__all__ = ["OPERATIONS", "render_send_as"]
+__all__ = ["OPERATIONS", "handler_owned", "render_send_as"]
+
+_FILTERS = ("allowing_user_id", "allowed_user_id")
+
+
+def handler_owned(readings: Readings, spec: Mapping[str, Any]) -> list[str]:
+    """Spec constraints this module enforces itself under some readings (mock/validation.py):
+    the two ids delete-by-users requires, when `send-as-delete-params` refuses a missing one with
+    another status than the validator's 400; the id pattern of the list's filters, when
+    `send-as-list-foreign-filter` answers an empty list (a malformed id names neither party, so it
+    gets what any foreign filter gets, issue 11 case 3)."""
+    owned: list[str] = []
+
+    def pointers(method: str, key: str) -> list[str]:
+        parameters = spec["paths"]["/send_as/"][method].get("parameters", [])
+        return [
+            f"/paths/~1send_as~1/{method}/parameters/{index}/{key}"
+            for index, parameter in enumerate(parameters)
+            if parameter.get("name") in _FILTERS
+        ]
+
+    if readings.status("send-as-delete-params") != 400:
+        owned += pointers("delete", "required")
+    if readings("send-as-list-foreign-filter") == "empty-list":
+        owned += pointers("get", "schema/$ref")
+    return owned
 
 
 def render_send_as(association: SendAs, call: Call) -> dict[str, Any]:
@@ -159,7 +186,10 @@ def delete_send_as(call: Call) -> Reply:
 
 def delete_send_as_by_users(call: Call) -> Reply:
     # Both ids are required by the spec, so a request missing one was refused with 400 before this
-    # point; that is discrepancy `send-as-delete-params`'s reading in both modes.
+    # point, unless `send-as-delete-params` reads another status (then this module owns the check).
+    missing = [name for name in _FILTERS if name not in call.query]
+    if missing:
+        raise refusal(call.readings.status("send-as-delete-params"), missing[0], "Supply both user ids.")
     allowing_id: str = call.query["allowing_user_id"]
     allowed_id: str = call.query["allowed_user_id"]
     if allowing_id != call.user.id and not call.faults.on("send-as-delete-by-users-as-allowed"):

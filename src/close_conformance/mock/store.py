@@ -9,7 +9,8 @@ clients call the same app from different threads.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -160,6 +161,8 @@ class Tombstone:
 
     record: Any
     by_cascade: bool
+    buried_at: float = 0.0
+    """When, by the store's clock (seconds): a read lag (`read-after-delete-lag`) counts from it."""
 
 
 class _Owned(Protocol):
@@ -183,6 +186,8 @@ class Store:
         self.emails: dict[str, Email] = {}
         self.send_as: dict[str, SendAs] = {}
         self.deleted: dict[str, Tombstone] = {}
+        # The app's clock (create_app sets it): a read lag is measured on it.
+        self.clock: Callable[[], float] = time.monotonic
         for organization in ORGANIZATIONS:
             self._add_organization(organization)
 
@@ -356,7 +361,15 @@ class Store:
     def bury(self, table: dict[str, Any], object_id: str, *, by_cascade: bool = False) -> None:
         """Delete a record, remembering it as a tombstone."""
         with self.lock:
-            self.deleted[object_id] = Tombstone(table.pop(object_id), by_cascade)
+            self.deleted[object_id] = Tombstone(table.pop(object_id), by_cascade, self.clock())
+
+    def lagging(self, kind: type[Record], object_id: str, organization_id: str, lag: float) -> Record | None:
+        """A record deleted less than `lag` seconds ago, which a GET still answers under the
+        register's `read-after-delete-lag` poll reading (facts 6.17); None once the lag is over."""
+        tombstone = self.deleted.get(object_id)
+        if lag <= 0 or tombstone is None or self.clock() - tombstone.buried_at >= lag:
+            return None
+        return self.find_deleted(kind, object_id, organization_id)
 
     def find_send_as(self, allowing_user_id: str, allowed_user_id: str) -> SendAs | None:
         return next(

@@ -117,6 +117,59 @@ def test_serve_takes_faults_and_strict():
         assert started.stop()[0] == 0
 
 
+@pytest.mark.rule("send_as.get-involved-only")
+def test_serve_takes_readings():
+    started = Server("--reading", "uninvolved-status=403", "--reading", "send-as-delete-status=200")
+    try:
+        base_url = started.announcement["base_url"]
+        me, peer, bystander = started.announcement["organizations"][0]["users"]
+        with httpx.Client(base_url=base_url, timeout=10) as client:
+            created = client.post(
+                "/send_as/",
+                json={"allowing_user_id": me["id"], "allowed_user_id": peer["id"]},
+                auth=(me["api_key"], ""),
+            ).json()
+            seen = client.get(f"/send_as/{created['id']}/", auth=(bystander["api_key"], ""))
+            deleted = client.delete(f"/send_as/{created['id']}/", auth=(me["api_key"], ""))
+        assert seen.status_code == 403
+        assert (deleted.status_code, deleted.json()) == (200, {})
+    finally:
+        assert started.stop()[0] == 0
+
+
+@pytest.mark.rule("http.no-server-error")
+@pytest.mark.parametrize(
+    ("reading", "says"),
+    [
+        ("uninvolved-status=401", "close-mock: uninvolved-status=401: not a reading the register allows"),
+        ("no-such-entry=1", "close-mock: no register entry 'no-such-entry'"),
+        ("timestamp-offset=naive", "close-mock: timestamp-offset=naive: the register allows it, but"),
+    ],
+)
+def test_a_bad_reading_is_one_line_and_exit_2(reading, says):
+    result = run("serve", "--port", "0", "--reading", reading)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(says)
+
+
+@pytest.mark.rule("http.no-server-error")
+def test_readings_lists_the_register_one_line_each():
+    from close_conformance.contract import default_contract
+
+    result = run("readings")
+    assert result.returncode == 0
+    register = default_contract().discrepancies
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == list(register)
+    by_id = {line.split()[0]: line for line in lines}
+    assert "default 404,403; strict 404; mock 404; takes 404,403" in by_id["uninvolved-status"]
+    assert "takes exact,1.0 (poll = seconds, 0..10)" in by_id["read-after-delete-lag"]
+    assert by_id["timestamp-offset"].endswith("takes its own only; cannot take naive")
+
+
 @pytest.mark.rule("http.no-server-error")
 def test_unknown_fault_is_one_line_and_exit_2():
     result = run("serve", "--port", "0", "--fault", "no-such-fault")
@@ -156,11 +209,20 @@ def test_faults_lists_the_catalogue_one_line_each():
 @pytest.mark.parametrize(
     ("args", "mentions"),
     [
-        (["--help"], ["serve", "faults", "Close CRM API"]),
+        (["--help"], ["serve", "faults", "readings", "Close CRM API"]),
         (
             ["serve", "--help"],
-            ["--port", "--fault NAME", "--rate-limit N", "--strict", "JSON line", "examples:"],
+            [
+                "--port",
+                "--fault NAME",
+                "--reading ID=VALUE",
+                "--rate-limit N",
+                "--strict",
+                "JSON line",
+                "examples:",
+            ],
         ),
+        (["readings", "--help"], ["discrepancy register"]),
         (["faults", "--help"], ["rule id"]),
     ],
 )

@@ -1,0 +1,187 @@
+"""The mock under the register's other readings (`create_app(readings=...)`, `close-mock serve
+--reading`): every value is checked against `accept.default`, and each reading the cases of issue 11
+need does what the register says a server may do."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from close_conformance.contract import default_contract
+from close_conformance.mock.readings import (
+    OUTCOMES,
+    Readings,
+    alternatives,
+    can_take,
+    parse_override,
+    untaken,
+)
+
+pytestmark = pytest.mark.selftest
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# ---------------------------------------------------------------- what may be chosen
+
+
+@pytest.mark.rule("errors.shape")
+def test_values_are_parsed_as_statuses_names_and_seconds():
+    contract = default_contract()
+    assert parse_override(contract, "uninvolved-status=403") == ("uninvolved-status", 403)
+    assert parse_override(contract, "send-as-list-foreign-filter=empty-list") == (
+        "send-as-list-foreign-filter",
+        "empty-list",
+    )
+    assert parse_override(contract, "read-after-delete-lag=1") == ("read-after-delete-lag", 1.0)
+    assert parse_override(contract, "read-after-delete-lag=exact") == ("read-after-delete-lag", "exact")
+
+
+@pytest.mark.rule("errors.shape")
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("uninvolved-status=401", "allowed: 404, 403"),
+        ("read-after-delete-lag=11", "poll as seconds (0..10"),
+        ("read-after-delete-lag=poll", "poll as seconds"),
+        ("no-such-entry=1", "no register entry 'no-such-entry'"),
+        ("uninvolved-status", "expected ID=VALUE"),
+        ("timestamp-offset=naive", "the mock cannot act on it"),
+    ],
+)
+def test_a_reading_the_register_or_the_mock_cannot_take_is_refused_readably(text, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        parse_override(default_contract(), text)
+
+
+@pytest.mark.rule("errors.shape")
+def test_create_app_refuses_a_reading_outside_the_default(make_mock):
+    with pytest.raises(ValueError, match="allowed: 204, 200"):
+        make_mock(readings={"send-as-delete-status": 202})
+
+
+@pytest.mark.rule("errors.shape")
+def test_every_alternative_is_in_the_default_and_takeable_and_untaken_ones_are_listed():
+    contract = default_contract()
+    found = alternatives(contract)
+    assert found, "the register allows no alternative reading"
+    for alternative in found:
+        entry = contract.discrepancy(alternative.discrepancy)
+        assert alternative.value in can_take(entry)
+        Readings(contract, strict=False, overrides={alternative.discrepancy: alternative.value})
+        reading = entry.measure["reading"] if isinstance(alternative.value, float) else alternative.value
+        assert alternative.strict_only == (reading not in entry.strict)
+    # Entries the mock does not consult cannot be switched: they are listed, never silently dropped.
+    listed = {e.id for e in contract.discrepancies.values() if untaken(e)}
+    assert listed
+    assert not listed & {a.discrepancy for a in found}
+    assert all(e not in OUTCOMES or untaken(contract.discrepancy(e)) == [] for e in OUTCOMES)
+
+
+# ---------------------------------------------------------------- what each reading does
+
+
+@pytest.mark.rule("lead.delete")
+def test_read_lag_serves_a_deleted_lead_contact_and_email_for_that_long(make_mock):
+    clock = Clock()
+    mock = make_mock(readings={"read-after-delete-lag": "1.0"}, clock=clock)
+    lead = mock.lead()
+    contact = mock.contact(lead_id=lead["id"])
+    email = mock.email(lead_id=lead["id"])
+    paths = [f"/activity/email/{email['id']}/", f"/contact/{contact['id']}/", f"/lead/{lead['id']}/"]
+    for path in paths:
+        assert mock.me.delete(path).status_code == 200
+    clock.now += 0.9
+    for path in paths:
+        response = mock.me.get(path)
+        assert response.status_code == 200, path
+        assert response.json()["id"] in path
+    # A lag applies to reads only: the deleted object cannot be changed or deleted again.
+    assert mock.me.put(paths[2], json={"name": "x"}).status_code == 404
+    clock.now += 0.1
+    assert [mock.me.get(path).status_code for path in paths] == [404, 404, 404]
+
+
+@pytest.mark.rule("lead.delete")
+def test_without_a_lag_a_delete_is_seen_at_once(make_mock):
+    mock = make_mock(clock=Clock())
+    lead = mock.lead()
+    assert mock.me.delete(f"/lead/{lead['id']}/").status_code == 200
+    assert mock.me.get(f"/lead/{lead['id']}/").status_code == 404
+
+
+@pytest.mark.rule("ratelimit.headers")
+def test_a_429_without_json_still_carries_the_headers(make_mock):
+    mock = make_mock(rate_limit=1, clock=Clock(), readings={"ratelimit-body": "no-body"})
+    assert mock.me.get("/me/").status_code == 200
+    refused = mock.me.get("/me/")
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("text/plain")
+    assert not refused.content.lstrip().startswith((b"{", b"["))
+    assert refused.text
+    assert refused.headers["RateLimit"].startswith("limit=1, remaining=0, reset=")
+    assert refused.headers["retry-after"] == "1"
+
+
+@pytest.mark.rule("ratelimit.headers")
+def test_semicolons_in_the_ratelimit_header(make_mock):
+    mock = make_mock(rate_limit=5, clock=Clock(), readings={"ratelimit-header-format": "semicolon"})
+    assert mock.me.get("/me/").headers["RateLimit"] == "limit=5; remaining=4; reset=1.000"
+
+
+@pytest.mark.rule("send_as.list-involved-only")
+@pytest.mark.parametrize("value", ["", "not-an-id", "user_x"])
+def test_empty_list_reading_answers_a_malformed_filter_with_an_empty_page(make_mock, value):
+    lenient = make_mock(readings={"send-as-list-foreign-filter": "empty-list"})
+    lenient.send_as()
+    answer = lenient.me.get("/send_as/", params={"allowing_user_id": value})
+    assert (answer.status_code, answer.json()) == (200, {"data": []})
+    # The mock's own reading refuses it (the id pattern of the spec).
+    assert make_mock().me.get("/send_as/", params={"allowing_user_id": value}).status_code == 400
+
+
+@pytest.mark.rule("send_as.delete-by-users")
+@pytest.mark.parametrize("status", [403, 404])
+def test_delete_by_users_missing_an_id_gets_the_reading_status(make_mock, status):
+    mock = make_mock(readings={"send-as-delete-params": status})
+    answer = mock.me.delete("/send_as/", params={"allowing_user_id": mock.id_of("me")})
+    assert answer.status_code == status
+    assert set(answer.json()) == {"error"}
+
+
+@pytest.mark.rule("send_as.delete-status")
+def test_delete_status_200_answers_an_empty_object(make_mock):
+    mock = make_mock(readings={"send-as-delete-status": 200})
+    answer = mock.me.delete(f"/send_as/{mock.send_as()['id']}/")
+    assert (answer.status_code, answer.json()) == (200, {})
+
+
+@pytest.mark.rule("http.trailing-slash-redirect")
+@pytest.mark.parametrize("status", [301, 302])
+def test_a_301_or_302_reading_redirects_reads_only_writes_keep_their_method(make_mock, status):
+    mock = make_mock(readings={"trailing-slash-redirect": status})
+    assert mock.me.get("/lead").status_code == status
+    assert mock.me.post("/lead", json={"name": "x"}).status_code == 308
+
+
+@pytest.mark.rule("send_as.get-involved-only")
+def test_uninvolved_403(make_mock):
+    mock = make_mock(readings={"uninvolved-status": "403"})
+    association = mock.send_as()
+    assert mock.bystander.get(f"/send_as/{association['id']}/").status_code == 403
+
+
+@pytest.mark.rule("lead.delete-cascade")
+def test_readings_apply_under_strict_too(make_mock):
+    mock = make_mock(strict=True, readings={"lead-delete-cascade": "kept"})
+    lead = mock.lead()
+    contact = mock.contact(lead_id=lead["id"])
+    assert mock.me.delete(f"/lead/{lead['id']}/").status_code == 200
+    assert mock.me.get(f"/contact/{contact['id']}/").status_code == 200
