@@ -15,7 +15,6 @@ from close_conformance.ledger import Ledger, resource_path
 from close_conformance.target import Role
 
 __all__ = [
-    "LIVE_READ_LAG",
     "SENDING_STATUSES",
     "CloseClient",
     "SendRefused",
@@ -25,8 +24,6 @@ __all__ = [
     "said",
 ]
 
-# How long a live target may take to show a delete (register: read-after-delete-lag).
-LIVE_READ_LAG = 10.0
 # Statuses Close acts on by sending the email (docs, create an email).
 SENDING_STATUSES = frozenset({"outbox", "scheduled"})
 

@@ -38,6 +38,19 @@ class RunContext:
     def accepted(self, discrepancy: str) -> tuple[object, ...]:
         return self.contract.discrepancy(discrepancy).accepted(strict=self.strict)
 
+    @property
+    def read_lag(self) -> float:
+        """Seconds a read may lag a delete in this mode: the register's `read-after-delete-lag`.
+
+        Its `measure.maximum` where the reading admits `poll`, else 0 (the first read must be
+        right). It does not depend on the target: a server the register allows may lag, ours
+        included (`close-mock serve --reading read-after-delete-lag=SECONDS`).
+        """
+        entry = self.contract.discrepancy("read-after-delete-lag")
+        if not self.accepts("read-after-delete-lag", "poll") or entry.measure is None:
+            return 0.0
+        return float(entry.measure["maximum"])
+
 
 _current: RunContext | None = None
 

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 )
 
 from close_conformance import runtime
-from close_conformance.client import LIVE_READ_LAG, CloseClient, poll_until
+from close_conformance.client import CloseClient, poll_until
 from close_conformance.client import json_or_none as _json
 from close_conformance.client import said as _said
 from close_conformance.models.contact import Contact, ContactModel, Expected, compare
@@ -108,7 +108,7 @@ def _hand_over(
 ) -> Iterator[None]:
     """The session fixtures, where the state machine (built by Hypothesis) can reach them."""
     settings = close_context.settings
-    lag = LIVE_READ_LAG if settings.live and close_context.accepts("read-after-delete-lag", "poll") else 0.0
+    lag = close_context.read_lag
     outsider = api("outsider") if target.identity("outsider") is not None else None
     _SESSIONS.append(_Session(api("me"), outsider, settings.strict, lag))
     yield

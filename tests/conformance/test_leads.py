@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from close_conformance import runtime
-from close_conformance.client import LIVE_READ_LAG, CloseClient, poll_until
+from close_conformance.client import CloseClient, poll_until
 from close_conformance.client import json_or_none as _json
 from close_conformance.client import said as _said
 from close_conformance.generated import References
@@ -48,9 +48,8 @@ NESTED_CONTACT = st.fixed_dictionaries(
 
 
 def _lag(context: runtime.RunContext) -> float:
-    """How long a read may lag a delete here (register `read-after-delete-lag`; 0 on the mock)."""
-    live = context.settings.live
-    return LIVE_READ_LAG if live and context.accepts("read-after-delete-lag", "poll") else 0.0
+    """How long a read may lag a delete (register `read-after-delete-lag`)."""
+    return context.read_lag
 
 
 def _eventually(check: Callable[[], bool], lag: float) -> bool:

@@ -25,7 +25,7 @@ from hypothesis.errors import Flaky
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from close_conformance.checks import NO_JSON, Exchange, RuleViolation, Viewpoint, check_exchange
-from close_conformance.client import LIVE_READ_LAG, CloseClient, poll_until
+from close_conformance.client import CloseClient, poll_until
 from close_conformance.ledger import Ledger
 from close_conformance.models.send_as import (
     EMPTY,
@@ -79,8 +79,8 @@ class Session:
 
     @property
     def poll(self) -> bool:
-        """Reads may lag writes on a live target (register `read-after-delete-lag`): poll them."""
-        return self.context.settings.live and self.context.accepts("read-after-delete-lag", "poll")
+        """Reads may lag writes (register `read-after-delete-lag`): poll them."""
+        return self.context.read_lag > 0
 
     def user(self, role: Role) -> str:
         return self.identities[role].user_id
@@ -171,7 +171,7 @@ class Session:
                 last[0] = expectation.judge(*self.call(role, method, path, query=query))
                 return last[0].ok
 
-            poll_until(settled, timeout=LIVE_READ_LAG)
+            poll_until(settled, timeout=self.context.read_lag)
             verdict = last[0]
         if not verdict.ok:
             raise RuleViolation(verdict.rule, verdict.problem or "")

@@ -31,7 +31,6 @@ from close_conformance import runtime
 from close_conformance.checks.base import CHECKS, Check, Exchange, RuleViolation, Viewpoint, is_json, parse
 from close_conformance.checks.base import rule_note as _rule_note
 from close_conformance.checks.ratelimit import ratelimit_body_shape
-from close_conformance.client import LIVE_READ_LAG
 
 __all__ = ["BUILTIN_RULES", "literal_segment_is_an_id", "register", "rule_for"]
 
@@ -81,10 +80,11 @@ def _named(error: AssertionError, rule: str) -> AssertionError:
 # --------------------------------------------------------------------------- narrowings
 def _poll_after_delete(original: Callable[..., Any], ctx: Any, response: Any, case: Any) -> bool:
     """read-after-delete-lag: read again until the check passes or the bound passes."""
-    if not runtime.current().accepts("read-after-delete-lag", "poll"):
+    lag = runtime.current().read_lag
+    if not lag:
         return False
     kwargs = dict(getattr(ctx.internals, "transport_kwargs", None) or {})
-    deadline = time.monotonic() + LIVE_READ_LAG
+    deadline = time.monotonic() + lag
     while time.monotonic() < deadline:
         time.sleep(_READ_LAG_INTERVAL)
         again = case.call(**{k: v for k, v in kwargs.items() if k in ("base_url", "session", "headers")})

@@ -116,7 +116,7 @@ def test_a_read_lagging_a_delete_is_polled_by_default(strict: bool, monkeypatch:
 
 def test_a_read_that_never_stops_finding_the_object_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtin, "_READ_LAG_INTERVAL", 0.0)
-    monkeypatch.setattr(builtin, "LIVE_READ_LAG", 0.05)
+    monkeypatch.setattr(runtime.RunContext, "read_lag", property(lambda _: 0.05))
     judged = builtin._judged("use_after_free", _failing_on(200))
     ctx = SimpleNamespace(internals=SimpleNamespace(transport_kwargs={}))
     stale = SimpleNamespace(operation=SimpleNamespace(path="/lead/{id}/"), call=lambda **_: _response(200))
