@@ -36,8 +36,9 @@ __all__ = [
 SOURCE_KINDS = ("seed", "doc", "changelog", "facts")
 SEED_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 RULE_ID = re.compile(r"^[a-z_]+(\.[a-z0-9_-]+)+$")
-# Status codes every operation documents, and those an operation with a body adds.
-REQUIRED_STATUSES = {"400", "401", "404", "405", "429"}
+# Status codes every operation documents (403: the docs' HTTP response codes page lists it for any
+# request, and the register admits it for refusals), and those an operation with a body adds.
+REQUIRED_STATUSES = {"400", "401", "403", "404", "405", "429"}
 BODY_STATUSES = {"413", "415"}
 LINK_EXPRESSION = re.compile(
     r"^\$(response\.body#/[^ ]*|request\.path\.[A-Za-z_]+|request\.query\.[A-Za-z_]+)$"
