@@ -25,7 +25,7 @@ from close_conformance.mock.pagination import page
 from close_conformance.mock.phones import normalise_phone
 from close_conformance.mock.store import Contact
 
-__all__ = ["CREATE_CONTACT_TITLE_MAX_LENGTH", "OPERATIONS", "new_contact", "render_contact"]
+__all__ = ["CREATE_CONTACT_TITLE_MAX_LENGTH", "OPERATIONS", "checked_contact", "new_contact", "render_contact"]
 
 # The spec's bound on a new contact's title (documented: Close's CreateContact); the fault
 # `contact-title-max-length-ignored` leaves it out of request validation (app.py).
@@ -103,29 +103,34 @@ def _check_name(call: Call, name: Any) -> None:
 
 def new_contact(call: Call, lead_id: str | None, payload: Mapping[str, Any]) -> Contact:
     """A stored contact from a create payload (also a contact nested in a new lead)."""
+    return call.store.add_contact(checked_contact(call, lead_id, payload))
+
+
+def checked_contact(call: Call, lead_id: str | None, payload: Mapping[str, Any]) -> Contact:
+    """A contact from a create payload, every check passed, not yet stored: a create the mock
+    refuses must leave nothing behind (no new lead for it, no contact of a refused lead), or a
+    run against a live org could not clean up what a 4xx made."""
     _check_name(call, payload.get("name"))
     _refuse_nested_keys(call, payload)
     custom = custom_values(call, payload)
     now = timestamp()
     created = payload.get("date_created")
     prefix = "lead" if call.faults.on("contact-ids-with-lead-prefix") else "cont"
-    return call.store.add_contact(
-        Contact(
-            id=call.store.ids.object_id(prefix),
-            organization_id=call.org_id,
-            lead_id=lead_id,
-            name=payload.get("name"),
-            title=payload.get("title"),
-            emails=_emails(call, payload.get("emails") or []),
-            phones=_phones(call, payload.get("phones") or []),
-            urls=_urls(call, payload.get("urls") or []),
-            created_by=payload.get("created_by") or call.user.id,
-            updated_by=call.user.id,
-            date_created=_recorded(created, call) if created else now,
-            date_updated=now,
-            timezone=payload.get("timezone"),
-            custom=custom,
-        )
+    return Contact(
+        id=call.store.ids.object_id(prefix),
+        organization_id=call.org_id,
+        lead_id=lead_id,
+        name=payload.get("name"),
+        title=payload.get("title"),
+        emails=_emails(call, payload.get("emails") or []),
+        phones=_phones(call, payload.get("phones") or []),
+        urls=_urls(call, payload.get("urls") or []),
+        created_by=payload.get("created_by") or call.user.id,
+        updated_by=call.user.id,
+        date_created=_recorded(created, call) if created else now,
+        date_updated=now,
+        timezone=payload.get("timezone"),
+        custom=custom,
     )
 
 
@@ -174,11 +179,11 @@ def _lead_for_new_contact(call: Call) -> str | None:
 
 
 def create_contact(call: Call) -> Reply:
-    lead_id = call.body.get("lead_id")
-    if lead_id is None or call.faults.on("contact-lead-id-ignored"):
-        lead_id = _lead_for_new_contact(call)
     # An unknown lead_id was refused with 400 before this point (references.py).
-    return Reply(200, render_contact(new_contact(call, lead_id, call.body)))
+    contact = checked_contact(call, call.body.get("lead_id"), call.body)
+    if contact.lead_id is None or call.faults.on("contact-lead-id-ignored"):
+        contact.lead_id = _lead_for_new_contact(call)  # only once the contact is known good
+    return Reply(200, render_contact(call.store.add_contact(contact)))
 
 
 def _visible(call: Call, contact_id: str, *, leak_fault: str | None = None) -> Contact:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from close_conformance.mock.contacts import new_contact, render_contact
+from close_conformance.mock.contacts import checked_contact, new_contact, render_contact
 from close_conformance.mock.errors import ValidationFailed, not_found, refusal
 from close_conformance.mock.faults import FaultSet
 from close_conformance.mock.ids import timestamp
@@ -89,6 +89,9 @@ def _status_id(call: Call, both_fault: str) -> str | None:
 def create_lead(call: Call) -> Reply:
     body = call.body
     status_id = _status_id(call, "lead-status-both-accepted")
+    # Every nested contact is checked before the lead is stored: a refused create leaves nothing.
+    dropped = call.faults.on("lead-contacts-dropped")
+    contacts = [] if dropped else [checked_contact(call, None, p) for p in body.get("contacts") or []]
     lead = call.store.add_lead(
         call.org_id,
         call.user.id,
@@ -98,9 +101,9 @@ def create_lead(call: Call) -> Reply:
         status_id=status_id,
         addresses=[dict(a) for a in body.get("addresses") or []],
     )
-    if not call.faults.on("lead-contacts-dropped"):
-        for payload in body.get("contacts") or []:
-            new_contact(call, lead.id, payload)
+    for contact in contacts:
+        contact.lead_id = lead.id
+        call.store.add_contact(contact)
     return Reply(200, render_lead(lead, call.store, call.faults))
 
 

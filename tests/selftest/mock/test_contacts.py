@@ -190,3 +190,26 @@ def test_items_without_type_get_the_examples_types_and_numberless_phones_are_not
     assert [e["is_unsubscribed"] for e in contact["emails"]] == [False, False]
     assert [(p["phone"], p["type"]) for p in contact["phones"]] == [("+14155550123", "office")]
     assert contact["urls"] == [{"url": "https://example.com/", "type": "url"}]
+
+
+@pytest.mark.rule("contact.create-without-lead")
+def test_a_refused_contact_without_lead_leaves_no_lead_behind(mock):
+    """Found by the live-safety self-test: the new lead was made before the contact was checked,
+    so a 400 left a lead no client could know of (and a live run could not clean up)."""
+    before = mock.me.get("/lead/").json()["data"]
+    response = mock.me.post("/contact/", json={"name": "Refused", "custom.cf_" + "A" * 43: "x"})
+    assert response.status_code == 400
+    assert mock.me.get("/lead/").json()["data"] == before
+
+
+@pytest.mark.rule("lead.create")
+def test_a_lead_refused_for_a_nested_contact_leaves_nothing_behind(make_mock):
+    # Close's schema checks nested contacts before the mock sees them; this fault refuses one in
+    # the mock's own code, after the lead's checks, which is where a partial create could stay.
+    mock = make_mock(faults=["contact-nested-keys-refused"])
+    leads, contacts = (mock.me.get(path).json()["data"] for path in ("/lead/", "/contact/"))
+    nested = [{"name": "Fine"}, {"name": "Refused", "emails": [{"email": "r@example.com", "note": "x"}]}]
+    response = mock.me.post("/lead/", json={"name": "Refused Lead", "contacts": nested})
+    assert response.status_code == 400
+    assert mock.me.get("/lead/").json()["data"] == leads
+    assert mock.me.get("/contact/").json()["data"] == contacts

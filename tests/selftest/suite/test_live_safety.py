@@ -1,5 +1,7 @@
 """Safe against a live org: a run against `close-mock serve` (a separate server, as live Close is)
-that is interrupted, or killed outright, leaves nothing it created behind."""
+that is interrupted, or killed outright, leaves nothing it created behind; and a full run, or an
+interrupted one, beside somebody else's leads, contacts, emails and Send As permissions leaves
+every one of them byte-identical (README, "Running against a live server")."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -31,23 +34,30 @@ _AS_IN_A_TERMINAL = (
 )
 
 
-def _start_run(served: Served, state: Path) -> subprocess.Popen[str]:
-    command = [
-        sys.executable,
-        "-c",
-        _AS_IN_A_TERMINAL,
-        SCENARIO,
+def _run_options(served: Served, state: Path, profile: str) -> list[str]:
+    """The suite pointed at `served` as at a live server, with its ledger under `state`."""
+    return [
         *served.suite_args(),
+        "--allow-writes",
         "--close-state-dir",
         str(state),
         "--hypothesis-profile",
-        "thorough",  # long enough to be interrupted mid-way
+        profile,
         "-p",
         "no:cacheprovider",
         "-n",
         "0",  # one process: the signal reaches the run that holds the ledger
         "-q",
     ]
+
+
+def _start_run(
+    served: Served,
+    state: Path,
+    tests: str = SCENARIO,
+    profile: str = "thorough",  # long enough to be interrupted mid-way
+) -> subprocess.Popen[str]:
+    command = [sys.executable, "-c", _AS_IN_A_TERMINAL, tests, *_run_options(served, state, profile)]
     # faulthandler: a run that hangs can be made to print where each of its threads is (SIGABRT).
     environment = {**os.environ, "PYTHONFAULTHANDLER": "1"}
     return subprocess.Popen(
@@ -74,13 +84,16 @@ def _created(state: Path) -> list[str]:
     return ids
 
 
-def _wait_for_objects(state: Path, run: subprocess.Popen[str], count: int = 5, timeout: float = 60) -> None:
+def _wait_for_objects(
+    state: Path, run: subprocess.Popen[str], count: int = 5, prefix: str = "", timeout: float = 60
+) -> None:
+    """Until the run's ledger holds `count` objects whose id starts with `prefix`."""
     deadline = time.monotonic() + timeout
-    while len(_created(state)) < count:
+    while len([i for i in _created(state) if i.startswith(prefix)]) < count:
         assert run.poll() is None, (
             f"the run ended before creating anything: {run.stdout and run.stdout.read()}"
         )
-        assert time.monotonic() < deadline, "the run created nothing within a minute"
+        assert time.monotonic() < deadline, f"the run created no {prefix or 'object'} within {timeout:g} s"
         time.sleep(0.2)
 
 
@@ -125,16 +138,7 @@ def test_a_killed_run_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
                 "-m",
                 "pytest",
                 "tests/conformance/test_leads.py",
-                *served.suite_args(),
-                "--close-state-dir",
-                str(tmp_path),
-                "--hypothesis-profile",
-                "quick",
-                "-p",
-                "no:cacheprovider",
-                "-n",
-                "0",
-                "-q",
+                *_run_options(served, tmp_path, "quick"),
             ],
             cwd=ROOT,
             capture_output=True,
@@ -144,3 +148,157 @@ def test_a_killed_run_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
         assert follow_up.returncode == 0, follow_up.stdout[-2000:]
         assert _leftovers(served, left) == [], "the next run removes a killed run's leftovers"
         assert list(tmp_path.glob("run-*.jsonl")) == []
+
+
+# -- somebody else's data ----------------------------------------------------------------------
+# The mock's first organization has a third user the run never acts as: a colleague of me and
+# peer whose leads, contacts, emails and Send As permissions sit in the same organization, as on
+# a live org. Everything is created through the API, as that user would (Send As grants by me
+# and peer to them too: made before the run, they are not the run's).
+LISTS = ("/lead/", "/contact/", "/activity/email/")
+
+
+def _as(served: Served, organization: int, index: int) -> httpx.Client:
+    return httpx.Client(base_url=served.base_url, auth=(served.user(organization, index)["api_key"], ""))
+
+
+def _bystander(served: Served) -> httpx.Client:
+    """The first organization's third user: in the mock's JSON line, never one of the run's."""
+    return _as(served, 0, 2)
+
+
+def _created_by(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(path, json=body)
+    assert response.is_success, f"seeding: POST {path} -> {response.status_code} {response.text}"
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def _seed_somebody_else(served: Served) -> list[str]:
+    """Another user's leads (each with a contact given inline and one added), draft and sent
+    emails, and Send As associations with me and peer on either side; the paths to read them."""
+    me, peer, other = (served.user(0, i)["id"] for i in range(3))
+    paths: list[str] = []
+    with _bystander(served) as client:
+        for name in ("Gotham Florists", "Iceberg Lounge"):
+            lead = _created_by(
+                client,
+                "/lead/",
+                {
+                    "name": name,
+                    "contacts": [{"name": f"{name} Buyer", "emails": [{"email": "buyer@example.com"}]}],
+                },
+            )
+            contact = _created_by(client, "/contact/", {"lead_id": lead["id"], "name": f"{name} Owner"})
+            paths += [f"/lead/{lead['id']}/", f"/contact/{contact['id']}/"]
+            paths += [f"/contact/{c['id']}/" for c in lead["contacts"]]
+            for status in ("draft", "sent"):
+                email = {
+                    "lead_id": lead["id"],
+                    "contact_id": contact["id"],
+                    "status": status,
+                    "subject": f"{status} to {name}",
+                    "to": ["owner@example.com"],
+                    "body_text": "Somebody else's email.",
+                }
+                paths.append(f"/activity/email/{_created_by(client, '/activity/email/', email)['id']}/")
+        for allowed in (me, peer):
+            grant = {"allowing_user_id": other, "allowed_user_id": allowed}
+            paths.append(f"/send_as/{_created_by(client, '/send_as/', grant)['id']}/")
+    for index, allowing in ((0, me), (1, peer)):
+        with _as(served, 0, index) as client:
+            grant = {"allowing_user_id": allowing, "allowed_user_id": other}
+            paths.append(f"/send_as/{_created_by(client, '/send_as/', grant)['id']}/")
+    return paths
+
+
+def _snapshot(served: Served, paths: list[str]) -> Snapshot:
+    """Each object as its owner reads it, status and raw bytes, and the owner's Send As lists."""
+    other = served.user(0, 2)["id"]
+    listings = [f"/send_as/?allowing_user_id={other}", f"/send_as/?allowed_user_id={other}"]
+    with _bystander(served) as client:
+        return {path: (r.status_code, r.content) for path in paths + listings for r in [client.get(path)]}
+
+
+def _ids(client: httpx.Client, path: str) -> set[str]:
+    found: set[str] = set()
+    skip = 0
+    while True:
+        response = client.get(path, params={"_skip": skip, "_limit": 100})
+        assert response.status_code == 200, f"GET {path} -> {response.status_code} {response.text[:300]}"
+        page = response.json()
+        found |= {str(item["id"]) for item in page["data"]}
+        if not page.get("has_more") or not page["data"]:
+            return found
+        skip += len(page["data"])
+
+
+def _inventory(served: Served) -> dict[str, set[str]]:
+    """Every lead, contact, email and Send As association any of the four users can list."""
+    seen: dict[str, set[str]] = {}
+    for organization, index in ((0, 0), (0, 1), (0, 2), (1, 0)):
+        user = served.user(organization, index)
+        with _as(served, organization, index) as client:
+            for path in LISTS:
+                seen.setdefault(path, set()).update(_ids(client, path))
+            for side in ("allowing_user_id", "allowed_user_id"):
+                seen.setdefault("/send_as/", set()).update(_ids(client, f"/send_as/?{side}={user['id']}"))
+    return seen
+
+
+Snapshot = dict[str, tuple[int, bytes]]
+
+
+def _changed(before: Snapshot, after: Snapshot) -> list[str]:
+    """`path: status body` before and after, for each object that reads differently now."""
+    shown = {path: f"{status} {content[:300]!r}" for path, (status, content) in after.items()}
+    return [
+        f"{path}: {status} {content[:300]!r}\n  now {shown.get(path)}"
+        for path, (status, content) in before.items()
+        if after.get(path) != (status, content)
+    ]
+
+
+def _left_behind(before: dict[str, set[str]], after: dict[str, set[str]]) -> dict[str, set[str]]:
+    return {path: after[path] - ids for path, ids in before.items() if after[path] - ids}
+
+
+def _lost(before: dict[str, set[str]], after: dict[str, set[str]]) -> dict[str, set[str]]:
+    return {path: ids - after[path] for path, ids in before.items() if ids - after[path]}
+
+
+def test_a_full_run_leaves_somebody_elses_data_as_it_was(tmp_path: Path) -> None:
+    with serve() as served:
+        paths = _seed_somebody_else(served)
+        before, listed = _snapshot(served, paths), _inventory(served)
+        assert all(status == 200 for status, _ in before.values()), before
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/conformance", *_run_options(served, tmp_path, "quick")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        after, listed_after = _snapshot(served, paths), _inventory(served)
+    assert run.returncode == 0, f"a full run beside somebody else's data: {run.stdout[-3000:]}"
+    assert _changed(before, after) == [], "the run changed somebody else's objects"
+    assert _lost(listed, listed_after) == {}, "the run deleted objects it did not create"
+    assert _left_behind(listed, listed_after) == {}, "the run left objects behind"
+    assert list(tmp_path.glob("run-*.jsonl")) == []
+
+
+def test_an_interrupted_run_leaves_somebody_elses_data_as_it_was(tmp_path: Path) -> None:
+    """Ctrl-C once the run holds Send As associations of its own, beside the pre-existing ones."""
+    with serve() as served:
+        paths = _seed_somebody_else(served)
+        before, listed = _snapshot(served, paths), _inventory(served)
+        run = _start_run(served, tmp_path, "tests/conformance", "quick")
+        _wait_for_objects(tmp_path, run, count=1, prefix="sdas_", timeout=180)
+        run.send_signal(signal.SIGINT)
+        output = _ended(run)
+        after, listed_after = _snapshot(served, paths), _inventory(served)
+    assert run.returncode != 0, "an interrupted run is not a pass"
+    assert list(tmp_path.glob("run-*.jsonl")) == [], f"the ledger stayed: {output[-2000:]}"
+    assert _changed(before, after) == [], "the interrupted run changed somebody else's objects"
+    assert _lost(listed, listed_after) == {}, "the interrupted run deleted objects it did not create"
+    assert _left_behind(listed, listed_after) == {}, "the interrupted run left objects behind"
