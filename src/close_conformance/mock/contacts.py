@@ -25,7 +25,13 @@ from close_conformance.mock.pagination import page
 from close_conformance.mock.phones import normalise_phone
 from close_conformance.mock.store import Contact
 
-__all__ = ["CREATE_CONTACT_TITLE_MAX_LENGTH", "OPERATIONS", "checked_contact", "new_contact", "render_contact"]
+__all__ = [
+    "CREATE_CONTACT_TITLE_MAX_LENGTH",
+    "OPERATIONS",
+    "checked_contact",
+    "new_contact",
+    "render_contact",
+]
 
 # The spec's bound on a new contact's title (documented: Close's CreateContact); the fault
 # `contact-title-max-length-ignored` leaves it out of request validation (app.py).
