@@ -10,13 +10,14 @@ import dataclasses
 import json
 import random
 import signal
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from close_conformance import checks, runtime
+from close_conformance.contract import Rule
 from close_conformance.fixtures import (  # noqa: F401 - fixtures are found in the plugin's namespace
     api,
     close_context,
@@ -319,8 +320,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         )
         report.close_outcome = "rule" if rule_broken else "suite"
         report.close_broken = rules_named(error, known) if rule_broken and error is not None else []
+        if report.close_broken:
+            report.sections.append(("close-conformance rule", _rule_lines(report.close_broken, known)))
     _redact(report)
     return report
+
+
+def _rule_lines(rule_ids: list[str], known: Mapping[str, Rule]) -> str:
+    """What each broken rule says and where the docs say it, for the failure's report."""
+    lines = []
+    for rule_id in rule_ids:
+        if rule_id in known:
+            rule = known[rule_id]
+            lines.append(f"{rule_id}: {' '.join(rule.statement.split())}")
+            lines.append(f"  source: {', '.join(rule.sources)}")
+    return "\n".join(lines)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

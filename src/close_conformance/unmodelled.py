@@ -72,6 +72,9 @@ class ClosePaths:
     that ours does not."""
     unmodelled: tuple[Template, ...] = ()
     """Templates of Close paths our spec lacks entirely."""
+    unmodelled_known: Mapping[tuple[str | None, ...], frozenset[str]] = field(default_factory=dict)
+    """Of those, the ones Close's published spec gives, with its methods; a path known only from
+    specs/unmodelled.yaml has no entry (its methods are not known, so every method is Close's)."""
 
     def is_modelled(self, path: str) -> bool:
         return any(Template(text="", segments=key).matches(path) for key in self.modelled)
@@ -90,6 +93,12 @@ class ClosePaths:
     def is_close_path(self, path: str) -> bool:
         """A slashed path Close has, modelled or not (what a slashless request is redirected for)."""
         return self.is_modelled(path) or self.unmodelled_path(path) is not None
+
+    def unmodelled_refusal(self, template: Template, method: str) -> frozenset[str] | None:
+        """For an unmodelled path: the methods Close has on it when `method` is not one of them
+        (the answer is then 405 with them in `Allow`, as Close would give), else None (501)."""
+        known = self.unmodelled_known.get(template.key)
+        return known if known is not None and method.upper() not in known else None
 
     def unmodelled_methods(self, template: str) -> frozenset[str]:
         """Methods Close has on one of our spec's paths (`/lead/{id}/`) that our spec lacks."""
@@ -115,6 +124,7 @@ def close_paths(
     modelled = {Template.parse(p).key: _methods(item) for p, item in spec.get("paths", {}).items()}
     close_methods: dict[str, frozenset[str]] = {}
     unmodelled: dict[tuple[str | None, ...], Template] = {}
+    known: dict[tuple[str | None, ...], frozenset[str]] = {}
     for document in upstream:
         for text, item in document.get("paths", {}).items():
             template = Template.parse(text)
@@ -125,11 +135,18 @@ def close_paths(
                     close_methods[path] = close_methods.get(path, frozenset()) | extra
             else:
                 unmodelled.setdefault(template.key, template)
+                known[template.key] = known.get(template.key, frozenset()) | _methods(item)
     for text in listed:
         template = Template.parse(text)
         if template.key not in modelled:
             unmodelled.setdefault(template.key, template)
-    return ClosePaths(modelled=modelled, close_methods=close_methods, unmodelled=tuple(unmodelled.values()))
+            known.pop(template.key, None)  # listed: the reference names more methods than the file
+    return ClosePaths(
+        modelled=modelled,
+        close_methods=close_methods,
+        unmodelled=tuple(unmodelled.values()),
+        unmodelled_known=known,
+    )
 
 
 def load_close_paths(spec: Mapping[str, Any], directory: Path | None = None) -> ClosePaths:

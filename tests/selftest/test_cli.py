@@ -53,6 +53,13 @@ def test_lint_reports_problems_with_exit_1(tmp_path: Path, capsys: pytest.Captur
         ("absent.yml", None, "cannot read"),
         ("garbage.yml", "paths: [: {\n", "not valid YAML"),
         ("notes.yml", "title: not an API\n", "not an OpenAPI 3.x document"),
+        # A truncated download or another API's spec: nothing of ours to compare, not a pass.
+        ("empty.yml", 'openapi: 3.1.0\ninfo: {title: x, version: "1"}\npaths: {}\n', "nothing to compare"),
+        (
+            "other.yml",
+            'openapi: 3.1.0\ninfo: {title: x, version: "1"}\npaths: {/pet/: {get: {responses: {}}}}\n',
+            "nothing to compare",
+        ),
     ],
 )
 def test_drift_unusable_input_is_one_line_and_exit_2(

@@ -12,7 +12,10 @@ from close_conformance.drift.examples import ExampleJudge, examples_of, pointer
 from close_conformance.drift.findings import Finding
 from close_conformance.drift.paths import Areas
 
-__all__ = ["compare_documents"]
+__all__ = [
+    "compare_documents",
+    "our_areas",
+]
 
 JSON = "application/json"
 # Keys of our operations that say they take `?_fields=` (see close.yaml's description).
@@ -180,13 +183,18 @@ def _responses(pair: _Pair, ours: Operation, judge: ExampleJudge) -> None:
                 )
 
 
+def our_areas(ours: Document) -> Areas:
+    """Our paths by area (the first tag of their operations)."""
+    return Areas.from_operations((op.path, str((op.raw.get("tags") or ["-"])[0])) for op in ours.operations())
+
+
 def compare_documents(
     ours: Document, closes: Iterable[Document], rules_of: Mapping[str, tuple[str, ...]]
 ) -> Iterator[Finding]:
     """Every finding for every operation of `closes` that falls in one of our areas.
     `rules_of`: our operationId -> the rule ids naming it."""
     by_key = {(op.method, op.path): op for op in ours.operations()}
-    areas = Areas.from_operations((op.path, str((op.raw.get("tags") or ["-"])[0])) for op in by_key.values())
+    areas = our_areas(ours)
     judge = ExampleJudge(ours)
     seen: set[tuple[str, str]] = set()
     for document in closes:

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import quote
 
 from starlette.datastructures import URL
 from starlette.requests import Request
@@ -83,9 +84,10 @@ class PathEndpoint:
 
     async def _answer(self, state: MockState, request: Request, headers: dict[str, str]) -> Response:
         path = request.url.path.removeprefix(API_PREFIX)
-        if self.parameters and state.paths.unmodelled_path(path, parameters_below=self.parameters):
-            authenticate(request.headers.get("authorization"), state.store, state.faults)
-            raise not_modelled(request.method, path)
+        if self.parameters:
+            shadowing = state.paths.unmodelled_path(path, parameters_below=self.parameters)
+            if shadowing is not None:
+                _refuse_unmodelled(state, request, shadowing, path)
         operation = self.operations.get(request.method)
         if operation is None:
             if request.method in state.paths.unmodelled_methods(self.template):
@@ -156,6 +158,28 @@ async def not_routed(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
+def _refuse_unmodelled(state: MockState, request: Request, template: Template, path: str) -> NoReturn:
+    """A Close path the mock does not model: 405 for a method Close does not have there either
+    (with Close's methods in `Allow`), else 501 saying the mock does not model it."""
+    authenticate(request.headers.get("authorization"), state.store, state.faults)
+    allowed = state.paths.unmodelled_refusal(template, request.method)
+    if allowed is not None:
+        raise method_not_allowed(sorted(allowed))
+    raise not_modelled(request.method, path)
+
+
+def _sent_path(request: Request) -> str:
+    """The path as the client sent it, percent-encoding kept, so a redirect names the same URL.
+
+    `request.url.path` is decoded: written back into `Location` it would carry raw spaces or
+    non-ASCII (a header cannot hold those: the server failed with 500). The raw path is ASCII.
+    """
+    raw = request.scope.get("raw_path")
+    if isinstance(raw, bytes) and raw:
+        return raw.decode("ascii", errors="strict") if raw.isascii() else quote(raw, safe="/%")
+    return quote(request.url.path, safe="/")
+
+
 def _unrouted(state: MockState, request: Request) -> Response:
     if not request.url.path.startswith(API_PREFIX + "/"):
         raise not_found()
@@ -169,11 +193,11 @@ def _unrouted(state: MockState, request: Request) -> Response:
             status = 308
         if state.faults.on("trailing-slash-redirect-301"):
             status = 301
-        location: URL = request.url.replace(path=request.url.path + "/")
+        location: URL = request.url.replace(path=_sent_path(request) + "/")
         if state.faults.on("trailing-slash-query-dropped"):
             location = location.replace(query="")
         return Response(status_code=status, headers={"Location": str(location)})
-    if state.paths.unmodelled_path(path) is not None:
-        authenticate(request.headers.get("authorization"), state.store, state.faults)
-        raise not_modelled(request.method, path)
+    template = state.paths.unmodelled_path(path)
+    if template is not None:
+        _refuse_unmodelled(state, request, template, path)
     raise not_found()

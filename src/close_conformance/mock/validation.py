@@ -170,9 +170,7 @@ class SpecValidators:
             if p.location == "path"
         )
 
-    def query(
-        self, operation_id: str, values: Mapping[str, str], *, repeated: bool = True
-    ) -> dict[str, Any]:
+    def query(self, operation_id: str, values: Mapping[str, str], *, repeated: bool = True) -> dict[str, Any]:
         """The declared query parameters, typed and validated; unknown ones are ignored, as Close does.
 
         An array parameter (the email list's id filters) becomes a list of strings: each value is
@@ -240,10 +238,17 @@ def _all_values(values: Mapping[str, str], name: str) -> list[str]:
 
 
 def _deepest(errors: list[ValidationError]) -> ValidationError:
-    best: ValidationError = best_match(errors)
+    best: ValidationError = best_match(_informative(errors))
     while best.validator in ("anyOf", "oneOf") and best.context:
-        best = best_match(best.context)
+        best = best_match(_informative(best.context))
     return best
+
+
+def _informative(errors: list[ValidationError]) -> list[ValidationError]:
+    """Drop the "should be null" branch of a nullable field given a value: it says nothing about
+    what was wrong with the value (a bad date-time read "Input should be of type null.")."""
+    kept = [e for e in errors if not (e.validator == "type" and e.validator_value in ("null", ["null"]))]
+    return kept or errors
 
 
 def _field(error: ValidationError, *extra: str | int) -> str:

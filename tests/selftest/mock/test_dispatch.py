@@ -167,3 +167,36 @@ def test_fault_skip_maximum_ignored_answers_a_page(make_mock):
         make_mock(faults=["skip-maximum-ignored"]).me.get("/contact/", params={"_skip": -1}).status_code
         == 400
     )
+
+
+@pytest.mark.rule("http.method-not-allowed")
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/lead/merge/", "POST"),
+        ("DELETE", "/lead/merge/", "POST"),
+        ("POST", "/user/availability/", "GET"),
+    ],
+)
+def test_a_method_close_lacks_on_an_unmodelled_path_is_405_with_closes_methods(mock, method, path, allow):
+    # Close's published spec gives these paths one method: any other is Close's own 405, not a 501.
+    response = mock.me.request(method, path, json={})
+    assert response.status_code == 405, response.text
+    assert response.headers["Allow"] == allow
+
+
+@pytest.mark.rule("http.trailing-slash-redirect")
+@pytest.mark.parametrize(
+    ("sent", "location"),
+    [
+        ("/contact/%E2%9C%93", "/api/v1/contact/%E2%9C%93/"),
+        ("/contact/%FF", "/api/v1/contact/%FF/"),
+        ("/lead/a%20b?q=%C3%A9", "/api/v1/lead/a%20b/?q=%C3%A9"),
+    ],
+)
+def test_the_redirect_names_the_path_as_sent_percent_encoded(mock, sent, location):
+    # Written back decoded, a non-Latin-1 character made the server fail (500) and a space or an
+    # accent made the client follow a different URL.
+    response = mock.me.get(sent)
+    assert response.status_code == 308
+    assert response.headers["Location"].endswith(location)

@@ -361,3 +361,14 @@ def test_attachments_answer_every_key_close_requires(mock):
     updated = mock.me.put(f"/activity/email/{email['id']}/", json={"attachments": None})
     assert updated.status_code == 200
     assert updated.json()["attachments"] == []
+
+
+@pytest.mark.rule("errors.shape")
+@pytest.mark.parametrize("value", ["2026-13-01T10:00:00", "2026-01-01 10:00:00", "yesterday", 1700000000])
+@pytest.mark.parametrize("field", ["activity_at", "date_created"])
+def test_a_bad_body_date_time_is_named_as_such_not_as_not_null(mock, field, value):
+    # The field is nullable: the "should be null" branch of its schema says nothing about the value.
+    response = create(mock, status="draft", **{field: value})
+    assert response.status_code == 400
+    message = response.json()["field-errors"][field]
+    assert "null" not in message, message

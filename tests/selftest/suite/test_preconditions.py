@@ -125,3 +125,22 @@ def test_a_draft_refused_in_a_fixture_is_the_draft_rule_not_the_suite(selection:
     )
     assert done.returncode == 1, f"exit {done.returncode}:\n{done.stdout[-3000:]}"
     assert "[email.sender.optional-for-draft]" in done.stdout, done.stdout[-3000:]
+
+
+def test_a_broken_rule_shows_its_statement_and_source(pytester: pytest.Pytester) -> None:
+    # README: every failure names its rule, the rule's statement and source; a hand-written
+    # assert carries only `[rule.id] ...`, so the plugin adds the rest to the report.
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.rule("lead.update")
+        def test_put():
+            assert False, "[lead.update] PUT /lead/x/ replaced the lead"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "0")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*close-conformance rule*", "lead.update: `PUT /lead/{id}/` MUST *", "  source: doc:https://*"]
+    )
