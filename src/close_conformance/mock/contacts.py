@@ -17,13 +17,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from close_conformance.mock.custom_fields import custom_values, render_custom
-from close_conformance.mock.errors import ValidationFailed, not_found, refusal
+from close_conformance.mock.errors import ValidationFailed, refusal
 from close_conformance.mock.formats import parse_date_or_date_time
 from close_conformance.mock.ids import timestamp
 from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.pagination import page
 from close_conformance.mock.phones import normalise_phone
 from close_conformance.mock.store import Contact
+from close_conformance.mock.visibility import visible
 
 __all__ = [
     "CREATE_CONTACT_TITLE_MAX_LENGTH",
@@ -193,11 +194,8 @@ def create_contact(call: Call) -> Reply:
 
 
 def _visible(call: Call, contact_id: str, *, leak_fault: str | None = None) -> Contact:
-    scope = None if leak_fault and call.faults.on(leak_fault) else call.org_id
-    contact = call.store.find(call.store.contacts, contact_id, scope)
-    if contact is None:
-        raise not_found()
-    return contact
+    leak = leak_fault is not None and call.faults.on(leak_fault)
+    return visible(call, call.store.contacts, contact_id, leak=leak)
 
 
 def get_contact(call: Call) -> Reply:

@@ -19,13 +19,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from close_conformance.mock.errors import ValidationFailed, not_found, refusal
+from close_conformance.mock.errors import ValidationFailed, refusal
 from close_conformance.mock.filters import Filters
 from close_conformance.mock.formats import parse_date_or_date_time
 from close_conformance.mock.ids import timestamp
 from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.pagination import page
 from close_conformance.mock.store import Email
+from close_conformance.mock.visibility import unseen
 
 __all__ = ["OPERATIONS", "render_email"]
 
@@ -259,7 +260,7 @@ def _find(call: Call, *, stale_fault: str | None = None) -> Email:
         lag = call.readings.seconds("read-after-delete-lag")
         email = call.store.lagging(Email, call.path["id"], call.org_id, lag)
     if email is None:
-        raise not_found()
+        raise unseen(call, call.store.emails, call.path["id"])
     return email
 
 

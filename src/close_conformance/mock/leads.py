@@ -24,6 +24,7 @@ from close_conformance.mock.ids import timestamp
 from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.pagination import page
 from close_conformance.mock.store import Contact, LeadRecord, Store
+from close_conformance.mock.visibility import unseen, visible
 
 __all__ = ["OPERATIONS", "render_lead"]
 
@@ -113,7 +114,9 @@ def get_lead(call: Call) -> Reply:
         lead = call.store.find_deleted(LeadRecord, call.path["id"], call.org_id)
     if lead is None:  # register `read-after-delete-lag`: a poll reading serves it a while longer
         lead = call.store.lagging(LeadRecord, call.path["id"], call.org_id, _lag(call))
-    if lead is None or (call.faults.on("lead-unreadable-right-after-create") and _just_created(lead)):
+    if lead is None:
+        raise unseen(call, call.store.leads, call.path["id"])
+    if call.faults.on("lead-unreadable-right-after-create") and _just_created(lead):
         raise not_found()
     return Reply(200, render_lead(lead, call.store, call.faults))
 
@@ -153,7 +156,7 @@ def update_lead(call: Call) -> Reply:
     if lead is None and call.faults.on("lead-put-revives-deleted"):
         lead = store.find_deleted(LeadRecord, call.path["id"], call.org_id)
     if lead is None:
-        raise not_found()
+        raise unseen(call, store.leads, call.path["id"])
     sent = call.body
     status_id = _status_id(call, "lead-update-status-both-accepted")
     contacts_reading = call.readings("lead-update-contacts")
@@ -183,10 +186,7 @@ def update_lead(call: Call) -> Reply:
 
 def delete_lead(call: Call) -> Reply:
     store = call.store
-    scope = None if call.faults.on("tenant-leak-lead-delete") else call.org_id
-    lead = store.find(store.leads, call.path["id"], scope)
-    if lead is None:
-        raise not_found()
+    lead = visible(call, store.leads, call.path["id"], leak=call.faults.on("tenant-leak-lead-delete"))
     store.bury(store.leads, lead.id)
     cascade = call.readings("lead-delete-cascade") == "removed" and not call.faults.on(
         "lead-delete-keeps-contacts"

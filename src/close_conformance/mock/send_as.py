@@ -3,8 +3,9 @@
 One user (allowing) lets a colleague (allowed) send as them. Only the allowing user creates an
 association, and only with a user of the same organization. A user sees only associations they
 are part of: the list needs a filter naming them and assumes `allowing_user_id` = me without one;
-get and delete by id answer 404 to anyone else. Delete-by-users takes both ids, the allowing one
-mine. Bulk allows and disallows for me and answers every association where I am allowing.
+get and delete by id refuse anyone else, of my organization or another, with the register's
+`uninvolved-status` (mock/visibility.py). Delete-by-users takes both ids, the allowing one mine.
+Bulk allows and disallows for me and answers every association where I am allowing.
 
 Where Close is silent, the register decides: the refusal status, what a foreign list filter gets,
 whether the allowed user may revoke by id, and 204 or 200 for a delete.
@@ -19,6 +20,7 @@ from close_conformance.mock.errors import ApiError, ValidationFailed, not_found,
 from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.readings import Readings
 from close_conformance.mock.store import SendAs, User
+from close_conformance.mock.visibility import refused, visible
 
 __all__ = ["OPERATIONS", "handler_owned", "render_send_as"]
 
@@ -69,8 +71,7 @@ def _refuse(call: Call, field: str, message: str) -> ApiError:
 
 
 def _uninvolved(call: Call) -> ApiError:
-    status = call.readings.status("uninvolved-status")
-    return not_found() if status == 404 else ApiError(status, "You are not part of this association.")
+    return refused(call, "You are not part of this association.")
 
 
 def _deleted(call: Call) -> Reply:
@@ -150,11 +151,7 @@ def create_send_as(call: Call) -> Reply:
 def _visible(call: Call, *, leak: str) -> SendAs:
     # The `leak` fault lets anyone reach the association, another organization's user included:
     # the suite's outsider is the uninvolved user it has.
-    scope = None if call.faults.on(leak) else call.org_id
-    association = call.store.find(call.store.send_as, call.path["id"], scope)
-    if association is None:
-        raise not_found()
-    return association
+    return visible(call, call.store.send_as, call.path["id"], leak=call.faults.on(leak))
 
 
 def get_send_as(call: Call) -> Reply:

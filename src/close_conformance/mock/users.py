@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from close_conformance.mock.errors import not_found
 from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.pagination import page
 from close_conformance.mock.store import Organization, Store, User
+from close_conformance.mock.visibility import visible
 
 __all__ = ["OPERATIONS", "render_organization", "render_user"]
 
@@ -94,10 +94,7 @@ def list_users(call: Call) -> Reply:
 
 
 def get_user(call: Call) -> Reply:
-    scope = None if call.faults.on("tenant-leak-user-get") else call.org_id
-    user = call.store.find(call.store.users, call.path["id"], scope)
-    if user is None:
-        raise not_found()
+    user = visible(call, call.store.users, call.path["id"], leak=call.faults.on("tenant-leak-user-get"))
     as_objects = call.faults.on("user-organizations-as-objects")
     return Reply(200, render_user(user, call.store, organizations_as_objects=as_objects))
 

@@ -178,6 +178,71 @@ def test_uninvolved_403(make_mock):
     assert mock.bystander.get(f"/send_as/{association['id']}/").status_code == 403
 
 
+def _refused_as(answer, status):
+    """`status` in Close's shape: 404 as for an unknown id, a 403 as `{"error": "..."}`."""
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    assert set(body) == {"error"}, body
+    assert isinstance(body["error"], str), body
+    assert body["error"], body
+
+
+@pytest.mark.rule("tenant.isolation")
+@pytest.mark.parametrize("status", [404, 403])
+@pytest.mark.parametrize(
+    ("kind", "path"), [("contact", "/contact/"), ("lead", "/lead/"), ("email", "/activity/email/")]
+)
+def test_another_organizations_object_is_refused_with_the_reading(make_mock, status, kind, path):
+    mock = make_mock(readings={"uninvolved-status": status})
+    theirs = getattr(mock, kind)("outsider")
+    url = f"{path}{theirs['id']}/"
+    _refused_as(mock.me.get(url), status)
+    _refused_as(mock.me.put(url, json={"name": "Hijacked"} if kind != "email" else {"subject": "x"}), status)
+    _refused_as(mock.me.delete(url), status)
+    # Refused means untouched, and lists never show it, in any reading.
+    assert mock.outsider.get(url).json() == theirs
+    listed = mock.me.get(path)
+    assert listed.status_code == 200
+    assert theirs["id"] not in {o["id"] for o in listed.json()["data"]}
+
+
+@pytest.mark.rule("tenant.isolation", "user.organization-members")
+@pytest.mark.parametrize("status", [404, 403])
+def test_another_organizations_user_is_refused_with_the_reading(make_mock, status):
+    mock = make_mock(readings={"uninvolved-status": status})
+    _refused_as(mock.me.get(f"/user/{mock.id_of('outsider')}/"), status)
+    assert mock.id_of("outsider") not in {u["id"] for u in mock.me.get("/user/").json()["data"]}
+    assert mock.me.get(f"/user/{mock.id_of('peer')}/").status_code == 200
+
+
+@pytest.mark.rule("send_as.get-involved-only", "send_as.delete-by-id")
+@pytest.mark.parametrize("status", [404, 403])
+@pytest.mark.parametrize("viewer", ["outsider", "bystander"])
+def test_a_send_as_association_i_am_not_part_of_is_refused_with_the_reading(make_mock, status, viewer):
+    # The outsider: another organization's association; the bystander: one of my organization.
+    mock = make_mock(readings={"uninvolved-status": status})
+    association = mock.send_as()
+    url = f"/send_as/{association['id']}/"
+    client = getattr(mock, viewer)
+    _refused_as(client.get(url), status)
+    _refused_as(client.delete(url), status)
+    assert mock.me.get(url).json() == association
+
+
+@pytest.mark.rule("tenant.isolation", "send_as.get-involved-only")
+@pytest.mark.parametrize(
+    "path", ["/contact/{id}/", "/lead/{id}/", "/activity/email/{id}/", "/user/{id}/", "/send_as/{id}/"]
+)
+def test_an_id_naming_nothing_stays_404_under_the_403_reading(make_mock, concrete_path, path):
+    mock = make_mock(readings={"uninvolved-status": 403})
+    url = concrete_path(path)
+    _refused_as(mock.me.get(url), 404)
+    if not path.startswith("/user/"):
+        _refused_as(mock.me.delete(url), 404)
+    if path.startswith(("/contact/", "/lead/")):
+        _refused_as(mock.me.put(url, json={"name": "x"}), 404)
+
+
 @pytest.mark.rule("lead.delete-cascade")
 def test_readings_apply_under_strict_too(make_mock):
     mock = make_mock(strict=True, readings={"lead-delete-cascade": "kept"})
