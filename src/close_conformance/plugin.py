@@ -259,8 +259,26 @@ def _rename(item: pytest.Item, nodeid: str) -> None:
     item._id = type(item._id).parse(nodeid)
 
 
+def _group(item: pytest.Item) -> None:
+    """xdist's `--dist loadgroup` sends items whose node id ends with `@<group>` to one worker; it
+    appends the suffix by assigning `_nodeid`, which pytest 9.2's structured ids ignore, so every
+    `xdist_group` was silently spread over the workers (the fault proof ran once per worker).
+    Name the group the way xdist reads it."""
+    names = sorted(
+        {
+            str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+            for m in item.iter_markers("xdist_group")
+        }
+    )
+    if names and "@" not in item.nodeid:
+        _rename(item, f"{item.nodeid}@{'_'.join(names)}")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False):
+        for item in items:
+            _group(item)  # an xdist worker's collection: the controller schedules by these ids
     settings = config.stash.get(SETTINGS, None)
     if settings is None:
         return
@@ -375,7 +393,7 @@ def _replay_line(item: pytest.Item) -> str:
     selected = (
         f"'{item.path.relative_to(item.config.rootpath)}' --operation {operation}"
         if operation
-        else f"'{item.nodeid}'"
+        else f"'{item.nodeid.split('@', 1)[0]}'"  # without an xdist group suffix (_group)
     )
     parts = [f"pytest {selected}", f"--seed {settings.seed}", f"--hypothesis-profile {settings.profile}"]
     if settings.strict:

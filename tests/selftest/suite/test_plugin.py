@@ -143,3 +143,25 @@ def test_auto_workers_only_when_each_has_its_own_mock(
     )
     result = run(pytester, "-n", "auto", *args)
     result.assert_outcomes(passed=1)
+
+
+def test_an_xdist_group_runs_on_one_worker(pytester: pytest.Pytester) -> None:
+    # The fault proof is one module-scoped fixture in one xdist group: spread over the workers,
+    # it ran once per worker (xdist's group suffix is lost on pytest 9.2's structured node ids).
+    pytester.makepyfile(
+        test_grouped="""
+        import pytest
+
+        pytestmark = pytest.mark.xdist_group("heavy")
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_grouped(n):
+            pass
+        """,
+        test_other="import pytest\n\n@pytest.mark.parametrize('n', range(8))\ndef test_other(n): pass\n",
+    )
+    result = run(pytester, "-n", "2", "--dist", "loadgroup", "-v")
+    assert result.ret == 0
+    passed = [line for line in result.outlines if "test_grouped.py::" in line and "PASSED" in line]
+    workers = {line.split()[0] for line in passed}
+    assert len(workers) == 1, "\n".join(result.outlines)
