@@ -22,6 +22,7 @@ from close_conformance import runtime
 from close_conformance.client import CloseClient
 from close_conformance.client import json_or_none as _json
 from close_conformance.client import said as _said
+from close_conformance.generated import References
 from close_conformance.preconditions import expect_success
 from close_conformance.target import Identity, Role
 
@@ -81,14 +82,14 @@ class Own:
 
 
 @pytest.fixture(scope="module")
-def own(api: Api) -> Own:
-    client = api("me")
-    lead = expect_success(client.post("/lead/", {"name": "close-conformance shapes"}), "POST /lead/")
-    contact = client.post("/contact/", {"lead_id": lead["id"], "name": "Shape Probe", "title": "Probe"})
-    email = client.post("/activity/email/", {"lead_id": lead["id"], "status": "draft", "subject": "shapes"})
+def own(api: Api, references: References) -> Own:
+    """The run's reference lead and contact (only read here, or given new contacts) and a draft."""
+    email = api("me").post(
+        "/activity/email/", {"lead_id": references.lead_id, "status": "draft", "subject": "shapes"}
+    )
     return Own(
-        lead["id"],
-        expect_success(contact, "POST /contact/")["id"],
+        references.lead_id,
+        references.contact_id,
         expect_success(email, "POST /activity/email/ (a draft)")["id"],
     )
 
