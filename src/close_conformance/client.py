@@ -123,7 +123,8 @@ def json_or_none(response: httpx.Response) -> Any:
 
 
 def poll_until(check: Callable[[], bool], *, timeout: float, interval: float = 0.5) -> bool:
-    """True as soon as `check()` is; on a live target reads lag writes (facts 6.17)."""
+    """True as soon as `check()` is, within `timeout` seconds: reads may lag writes (facts 6.17).
+    A timeout of 0 checks once, so callers pass the run's read lag as it is."""
     deadline = time.monotonic() + timeout
     while True:
         if check():

@@ -146,7 +146,7 @@ class ContactMachine(RuleBasedStateMachine):
 
     # -- helpers ------------------------------------------------------------------------
     def eventually(self, check: Callable[[], bool]) -> bool:
-        return poll_until(check, timeout=self.session.lag) if self.session.lag else check()
+        return poll_until(check, timeout=self.session.lag)
 
     def expect(self, response: httpx.Response, expected: Expected, rule_id: str, what: str) -> None:
         assert expected.admits(response.status_code), (

@@ -53,7 +53,7 @@ def _lag(context: runtime.RunContext) -> float:
 
 
 def _eventually(check: Callable[[], bool], lag: float) -> bool:
-    return poll_until(check, timeout=lag) if lag else check()
+    return poll_until(check, timeout=lag)
 
 
 def _create(client: CloseClient, body: dict[str, Any], rule: str) -> dict[str, Any]:
