@@ -109,6 +109,26 @@ def _leftovers(served: Served, ids: list[str]) -> list[str]:
         return [i for i in ids if client.get(paths[i.split("_")[0]].format(i)).status_code != 404]
 
 
+def _kill_holding_objects(
+    served: Served, state: Path, run: subprocess.Popen[str], timeout: float = 60
+) -> None:
+    """SIGKILL the run at a moment it holds live objects. The scenario deletes what it creates as
+    it goes, so on a fast machine every object in the ledger may already be gone: the run is frozen
+    (SIGSTOP) while the server is asked, and killed only once something it created is still there."""
+    deadline = time.monotonic() + timeout
+    _wait_for_objects(state, run)
+    while True:
+        os.kill(run.pid, signal.SIGSTOP)
+        if _leftovers(served, _created(state)):
+            break
+        os.kill(run.pid, signal.SIGCONT)
+        assert run.poll() is None, "the run ended before it held a live object"
+        assert time.monotonic() < deadline, f"the run held no live object within {timeout:g} s"
+        time.sleep(0.05)
+    os.kill(run.pid, signal.SIGKILL)
+    run.communicate(timeout=30)
+
+
 @pytest.mark.rule("contact.gone-after-delete")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_an_interrupted_run_removes_what_it_created(tmp_path: Path, signum: int) -> None:
@@ -126,9 +146,7 @@ def test_an_interrupted_run_removes_what_it_created(tmp_path: Path, signum: int)
 def test_a_killed_run_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
     with serve() as served:
         run = _start_run(served, tmp_path)
-        _wait_for_objects(tmp_path, run)
-        os.kill(run.pid, signal.SIGKILL)
-        run.communicate(timeout=30)
+        _kill_holding_objects(served, tmp_path, run)
         left = sorted(set(_created(tmp_path)))
         assert left, "a killed run leaves its ledger behind"
         assert _leftovers(served, left), "a killed run leaves its objects behind"
