@@ -11,14 +11,13 @@ segment matches one non-empty segment of a request path.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from close_conformance.contract import HTTP_METHODS, specs_dir
+from close_conformance.contract import HTTP_METHODS, read_yaml, specs_dir
 
 __all__ = ["ClosePaths", "Template", "close_paths", "load_close_paths"]
 
@@ -105,9 +104,15 @@ class ClosePaths:
         return self.close_methods.get(template, frozenset())
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed(path: Path, modified: int) -> Any:
+    return read_yaml(path)
+
+
 def _read(path: Path) -> Any:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """A file of specs/, parsed once per process and version (every mock app reads them; the
+    result is only read, never changed)."""
+    return _parsed(path, path.stat().st_mtime_ns)
 
 
 def close_paths(

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from close_conformance.contract import SAFE_LOADER
+
 __all__ = ["METHODS", "Document", "DriftInputError", "Operation", "load_document"]
 
 # The methods an OpenAPI path item may hold (3.2 adds `query`).
@@ -113,7 +115,7 @@ def _parse(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
