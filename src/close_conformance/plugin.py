@@ -112,6 +112,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="report a failing example as found, without minimising it (faster; always so live)",
     )
     group.addoption(
+        "--read-lag",
+        dest="close_read_lag",
+        type=float,
+        metavar="SECONDS",
+        help="how long 'gone after delete' and list checks poll a lagging read (default and most: "
+        "the register's bound for read-after-delete-lag, 10 s; 0 demands the first read)",
+    )
+    group.addoption(
         "--changelog-since",
         dest="changelog_since",
         metavar="YYYY-MM-DD",
@@ -400,6 +408,8 @@ def _replay_line(item: pytest.Item) -> str:
         parts.append("--strict")
     if settings.no_shrink:
         parts.append("--no-shrink")
+    if settings.read_lag is not None:
+        parts.append(f"--read-lag {settings.read_lag:g}")
     if settings.base_url:
         parts.append(f"--base-url {settings.base_url}")
     parts += [f"--mock-fault {fault}" for fault in settings.mock_faults]

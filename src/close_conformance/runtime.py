@@ -42,14 +42,15 @@ class RunContext:
     def read_lag(self) -> float:
         """Seconds a read may lag a delete in this mode: the register's `read-after-delete-lag`.
 
-        Its `measure.maximum` where the reading admits `poll`, else 0 (the first read must be
-        right). It does not depend on the target: a server the register allows may lag, ours
-        included (`close-mock serve --reading read-after-delete-lag=SECONDS`).
+        Its `measure.maximum` where the reading admits `poll` (or less, `--read-lag`), else 0
+        (the first read must be right). It does not depend on the target: a server the register
+        allows may lag, ours included (`close-mock serve --reading read-after-delete-lag=SECONDS`).
         """
         entry = self.contract.discrepancy("read-after-delete-lag")
         if not self.accepts("read-after-delete-lag", "poll") or entry.measure is None:
             return 0.0
-        return float(entry.measure["maximum"])
+        bound = float(entry.measure["maximum"])
+        return bound if self.settings.read_lag is None else min(self.settings.read_lag, bound)
 
 
 _current: RunContext | None = None

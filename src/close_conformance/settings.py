@@ -71,6 +71,8 @@ class RunSettings:
     no_shrink: bool = False
     """--no-shrink: report a failing example as found, without minimising it."""
     state_dir: Path = Path(".close-conformance")
+    read_lag: float | None = None
+    """--read-lag: seconds a lagging read is polled, within the register's bound (None: the bound)."""
 
     @property
     def shrinks(self) -> bool:
@@ -128,6 +130,9 @@ class RunSettings:
         if isinstance(readings, list):
             _check_readings(readings)
         rules = option("close_rules")
+        read_lag = option("close_read_lag")
+        if read_lag is not None:
+            _check_read_lag(float(str(read_lag)))
         return cls(
             base_url=base_url,
             api_key=text("api_key"),
@@ -147,6 +152,20 @@ class RunSettings:
             rules=tuple(str(r) for r in rules) if isinstance(rules, list) else (),
             no_shrink=bool(option("close_no_shrink")),
             state_dir=Path(str(option("close_state_dir") or ".close-conformance")),
+            read_lag=float(str(read_lag)) if read_lag is not None else None,
+        )
+
+
+def _check_read_lag(seconds: float) -> None:
+    """--read-lag lies within the register's measure of read-after-delete-lag (0..10 s)."""
+    from close_conformance.contract import default_contract
+
+    measure = default_contract().discrepancy("read-after-delete-lag").measure or {}
+    low, high = float(measure.get("minimum", 0)), float(measure.get("maximum", 0))
+    if not low <= seconds <= high:
+        raise SettingsError(
+            f"--read-lag {seconds:g} is outside the register's bound for read-after-delete-lag "
+            f"({low:g} to {high:g} seconds)"
         )
 
 

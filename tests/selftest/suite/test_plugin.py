@@ -33,6 +33,7 @@ def test_unreachable_server_is_one_line_and_exit_2(pytester: pytest.Pytester) ->
         (["--base-url", "http://127.0.0.1:9/api/v1"], "*no credentials for --base-url*"),
         (["--changelog-since", "last week"], "*is not a date*"),
         (["--hypothesis-profile", "huge"], "*choose one of quick, standard, thorough*"),
+        (["--read-lag", "60"], "*--read-lag 60 is outside the register's bound*(0 to 10 seconds)*"),
         (
             ["--base-url", "https://api.close.invalid/api/v1", "--api-key", "k"],
             "*refusing to write to https://api.close.invalid/api/v1*--allow-writes*",
