@@ -16,6 +16,7 @@ out (a timeout as a client meets it), to test what a client does then.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ class CloseSdk:
         self._failures: list[_Failure] = []
         self._router: respx.MockRouter | None = None
         self._sync: Any = None
+        self._sync_lock = threading.Lock()
 
     # ------------------------------------------------------------------ who calls
 
@@ -142,7 +144,9 @@ class CloseSdk:
         except RuntimeError:
             started = time.monotonic()
             request.read()
-            response = self._sync.handle_request(request)
+            # One private event loop serves every sync call: threads of a sync client take turns.
+            with self._sync_lock:
+                response = self._sync.handle_request(request)
             return self._finish(request, response, started)
         return self._answer_async(request)
 

@@ -80,3 +80,18 @@ def test_the_close_sdk_fixture(close_sdk):
     [violation] = close_sdk.violations
     assert violation.rule == "request.validation"
     assert "_limit" in violation.observed
+
+
+@pytest.mark.rule("request.validation")
+def test_threads_of_a_sync_client_share_the_harness():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with CloseSdk() as sdk, httpx.Client(base_url=sdk.base_url, auth=(sdk.api_key(), "")) as client:
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(
+                pool.map(lambda n: client.post("/lead/", json={"name": f"T{n}"}).status_code, range(20))
+            )
+        names = {lead["name"] for lead in client.get("/lead/", params={"_limit": 100}).json()["data"]}
+    assert statuses == [200] * 20
+    assert {f"T{n}" for n in range(20)} <= names
+    sdk.assert_no_violations(warnings=True)
