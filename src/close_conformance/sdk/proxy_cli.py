@@ -116,9 +116,10 @@ def upstream_proxy(url: str, timeout: float) -> tuple[ValidatingProxy, Validatio
 
 
 def finish(session: ValidationSession, report: str | None) -> None:
-    """At exit: one summary line on stderr, and the report file if asked for."""
+    """At exit: the coverage table and one summary line on stderr, and the report file if asked for."""
     if report:
         session.write(report)
+    print(session.coverage.table(), file=sys.stderr)
     print(
         f"close-mock: {len(session.violations)} violation(s), {len(session.warnings)} warning(s) "
         f"in {session.exchanges} exchange(s)" + (f"; report in {report}" if report else ""),

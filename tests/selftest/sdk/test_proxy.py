@@ -44,7 +44,10 @@ def test_serve_validate_marks_violations_and_changes_no_answer(tmp_path):
     summary = json.loads(report.read_text())
     assert (summary["exchanges"], summary["by_rule"]) == (3, {"client.no-read-only-fields": 1})
     assert summary["coverage"]["operations"]["updateLead"]["statuses"] == {"200": 1}
-    assert "close-mock: 1 violation(s), 1 warning(s) in 3 exchange(s)" in server.stderr_path.read_text()
+    stderr = server.stderr_path.read_text()
+    assert "close-mock: 1 violation(s), 1 warning(s) in 3 exchange(s)" in stderr
+    # The coverage table, for a reader of the log.
+    assert "operations called: 2/24; calls outside the contract: 0; redirected (slashless): 1" in stderr
 
 
 @pytest.mark.rule("response.documented-shape", "request.validation")
