@@ -31,6 +31,9 @@ __all__ = [
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 Basis = Literal["documented", "inferred"]
+# Whose behaviour a rule judges: the server's (the suite, proved by mock faults) or a client's
+# (close_conformance.sdk, proved by planted client bugs).
+Side = Literal["server", "client"]
 
 
 def specs_dir() -> Path:
@@ -51,6 +54,8 @@ class Rule:
     discrepancies: tuple[str, ...] = ()
     faults: tuple[str, ...] = ()
     inferred_from: str | None = None
+    side: Side = "server"
+    client_bugs: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rule:
@@ -63,6 +68,8 @@ class Rule:
             discrepancies=tuple(data.get("discrepancies") or ()),
             faults=tuple(data.get("faults") or ()),
             inferred_from=data.get("inferred_from"),
+            side=data.get("side", "server"),
+            client_bugs=tuple(data.get("client_bugs") or ()),
         )
 
 
@@ -159,6 +166,11 @@ class Contract:
     def rules_since(self, since: date) -> set[str]:
         """Rule ids introduced or changed by changelog entries on or after `since`."""
         return {rule for entry in self.changelog if entry.date >= since for rule in entry.rules}
+
+    @property
+    def server_rules(self) -> Mapping[str, Rule]:
+        """The rules a server must keep (each proved by mock faults), without the client rules."""
+        return {rule_id: rule for rule_id, rule in self.rules.items() if rule.side == "server"}
 
     def rules_with_fault(self, fault: str) -> list[Rule]:
         return [r for r in self.rules.values() if fault in r.faults]

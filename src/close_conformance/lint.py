@@ -20,7 +20,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from close_conformance.contract import HTTP_METHODS, Contract
+from close_conformance.contract import HTTP_METHODS, Contract, Rule
 from close_conformance.drift.register import key_problems
 
 __all__ = [
@@ -202,6 +202,7 @@ def lint_rules(contract: Contract, *, seeds: Path | None = None) -> list[str]:
         for discrepancy in rule.discrepancies:
             if discrepancy not in contract.discrepancies:
                 problems.append(f"rule {rule.id}: no discrepancy {discrepancy!r} in the register")
+        problems += _side_problems(rule)
     for _path, _method, _item, operation in _operations(contract.spec):
         named = operation.get("x-discrepancy", [])
         for discrepancy in [named] if isinstance(named, str) else named:
@@ -216,6 +217,27 @@ def lint_rules(contract: Contract, *, seeds: Path | None = None) -> list[str]:
             problems.append(f"discrepancy {entry.id}: needs a default and a strict reading")
         if not set(entry.strict) <= set(entry.default):
             problems.append(f"discrepancy {entry.id}: strict must be a narrowing of the default")
+    return problems
+
+
+def _side_problems(rule: Rule) -> list[str]:
+    """A server rule is proved by mock faults (tests/selftest/mock/test_faults.py checks them); a
+    client rule cannot be broken by the mock, so it must name planted client bugs instead
+    (close_conformance.sdk.client_bugs), each breaking that rule."""
+    from close_conformance.sdk.client_bugs import CLIENT_BUGS
+
+    if rule.side not in ("server", "client"):
+        return [f"rule {rule.id}: side must be server or client, not {rule.side!r}"]
+    if rule.side == "server":
+        return [f"rule {rule.id}: a server rule names client bugs"] if rule.client_bugs else []
+    problems = [f"rule {rule.id}: a client rule cannot have a mock fault"] if rule.faults else []
+    if not rule.client_bugs:
+        problems.append(f"rule {rule.id}: a client rule needs a planted client bug (client_bugs)")
+    for bug in rule.client_bugs:
+        if bug not in CLIENT_BUGS:
+            problems.append(f"rule {rule.id}: no client bug {bug!r} in close_conformance.sdk.client_bugs")
+        elif CLIENT_BUGS[bug].rule != rule.id:
+            problems.append(f"rule {rule.id}: client bug {bug} breaks {CLIENT_BUGS[bug].rule}")
     return problems
 
 

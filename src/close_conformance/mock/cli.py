@@ -2,13 +2,16 @@
 
     close-mock serve --port 0 --fault non-draft-editable
     close-mock serve --port 0 --reading uninvolved-status=403 --reading read-after-delete-lag=1.0
+    close-mock serve --validate --report sdk.json
+    close-mock proxy --upstream https://staging.example.com/api/v1 --port 8001
     close-mock faults
     close-mock readings
 
 `serve` prints one JSON line on stdout once the server accepts connections (base_url and the
 seeded organizations with their contact custom fields and their users' credentials) and nothing
 else there; logs go to stderr.
-Ctrl-C and SIGTERM stop it cleanly with exit status 0.
+Ctrl-C and SIGTERM stop it cleanly with exit status 0. `--validate` and `proxy` validate each
+exchange against the contract (close_conformance.sdk.proxy_cli, which documents their options).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import signal
 import socket
 import sys
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import uvicorn
 
@@ -120,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="how much to log on stderr (default: %(default)s)",
     )
+    from close_conformance.sdk.proxy_cli import add_proxy_parser, add_validate_options
+
+    add_validate_options(serve)
+    add_proxy_parser(commands)
     commands.add_parser(
         "faults",
         help="list the faults --fault can switch on",
@@ -214,10 +222,18 @@ def _run_server(args: argparse.Namespace) -> int:
     if args.rate_limit is not None and args.rate_limit < 1:
         print("close-mock: --rate-limit must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    if args.report and not args.validate:
+        print("close-mock: --report needs --validate", file=sys.stderr)
+        return EXIT_USAGE
     store = Store()
-    app = create_app(
+    app: Any = create_app(
         store=store, faults=args.fault, strict=args.strict, rate_limit=args.rate_limit, readings=readings
     )
+    session = None
+    if args.validate:
+        from close_conformance.sdk.proxy_cli import mock_proxy
+
+        app, session = mock_proxy(app, API_PREFIX)
     try:
         sock = _listen(args.host, args.port)
     except OSError as error:
@@ -242,8 +258,46 @@ def _run_server(args: argparse.Namespace) -> int:
         port,
         SPEC_PATH,
     )
-    with sock:
-        asyncio.run(_serve(server, sock, announcement))
+    try:
+        with sock:
+            asyncio.run(_serve(server, sock, announcement))
+    finally:
+        if session is not None:
+            from close_conformance.sdk.proxy_cli import finish
+
+            finish(session, args.report)
+    return 0
+
+
+def _run_proxy(args: argparse.Namespace) -> int:
+    """`close-mock proxy` (close_conformance.sdk.proxy_cli)."""
+    from close_conformance.sdk.proxy_cli import check_upstream, finish, upstream_proxy
+
+    problem, status = check_upstream(args.upstream, args.timeout)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return status
+    app, session = upstream_proxy(args.upstream, args.timeout)
+    try:
+        sock = _listen(args.host, args.port)
+    except OSError as error:
+        print(
+            f"close-mock: cannot listen on {args.host}:{args.port}: {error.strerror or error}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if ":" in host else host
+    base_path = session.validator.index.base_path
+    announcement = json.dumps(
+        {"base_url": f"http://{shown_host}:{port}{base_path}", "upstream": args.upstream}
+    )
+    config = uvicorn.Config(app, log_config=_LOG_CONFIG, log_level=args.log_level, lifespan="off")
+    try:
+        with sock:
+            asyncio.run(_serve(_Server(config), sock, announcement))
+    finally:
+        finish(session, args.report)
     return 0
 
 
@@ -257,4 +311,4 @@ def main(argv: Sequence[str] | None = None) -> None:
             # `close-mock faults | head`: the reader left early, which is not an error.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
-    sys.exit(_run_server(args))
+    sys.exit(_run_proxy(args) if args.command == "proxy" else _run_server(args))

@@ -159,6 +159,11 @@ class SpecValidators:
             self._validators[pointer] = validator
         return validator
 
+    def schema_errors(self, pointer: str, instance: Any) -> list[ValidationError]:
+        """Every error of `instance` against the schema at `pointer` (a JSON pointer into the spec);
+        the SDK validator checks responses and whole request bodies with it."""
+        return list(self._validator(pointer).iter_errors(instance))
+
     # ---------------------------------------------------------------- checking
 
     def path_matches(self, operation_id: str, values: Mapping[str, str]) -> bool:

@@ -24,8 +24,9 @@ def test_rules_are_sound(contract: Contract, seeds: Path) -> None:
 def test_rule_count_is_in_the_expected_range(contract: Contract) -> None:
     # 42 rules for the first 22 operations; the fidelity work (24 operations, filters, custom
     # fields, redirects, _skip bounds, the 429 body) brought 50. Far more would mean rules split
-    # below one documented behaviour each.
-    assert 25 <= len(contract.rules) <= 60
+    # below one documented behaviour each. Client rules (SDK validation) are counted apart.
+    assert 25 <= len(contract.server_rules) <= 60
+    assert 1 <= len(contract.rules) - len(contract.server_rules) <= 10
 
 
 @pytest.mark.parametrize(
@@ -130,3 +131,37 @@ def test_register_entry_with_wider_strict_reading_is_reported(
 
     problems = lint_rules(broken_contract("discrepancies.yaml", break_it))
     assert problems == ["discrepancy send-as-delete-status: strict must be a narrowing of the default"]
+
+
+def test_client_rule_without_client_bug_is_reported(broken_contract: BrokenContract) -> None:
+    def break_it(data: Any) -> None:
+        rule = next(r for r in data["rules"] if r["id"] == "client.ratelimit-wait")
+        del rule["client_bugs"]
+        rule["faults"] = ["retry-after-missing"]
+        other = next(r for r in data["rules"] if r["id"] == "client.slashed-paths")
+        other["client_bugs"] = ["retry-429-at-once", "no-such-bug"]
+
+    assert lint_rules(broken_contract("rules.yaml", break_it)) == [
+        "rule client.ratelimit-wait: a client rule cannot have a mock fault",
+        "rule client.ratelimit-wait: a client rule needs a planted client bug (client_bugs)",
+        "rule client.slashed-paths: client bug retry-429-at-once breaks client.ratelimit-wait",
+        "rule client.slashed-paths: no client bug 'no-such-bug' in close_conformance.sdk.client_bugs",
+    ]
+
+
+def test_server_rule_with_client_bugs_or_unknown_side_is_reported(broken_contract: BrokenContract) -> None:
+    def break_it(data: Any) -> None:
+        next(r for r in data["rules"] if r["id"] == "lead.create")["client_bugs"] = ["retry-429-at-once"]
+        next(r for r in data["rules"] if r["id"] == "lead.delete")["side"] = "both"
+
+    assert lint_rules(broken_contract("rules.yaml", break_it)) == [
+        "rule lead.create: a server rule names client bugs",
+        "rule lead.delete: side must be server or client, not 'both'",
+    ]
+
+
+def test_every_client_bug_is_named_by_its_rule(contract: Contract) -> None:
+    from close_conformance.sdk.client_bugs import CLIENT_BUGS
+
+    for bug in CLIENT_BUGS.values():
+        assert bug.name in contract.rules[bug.rule].client_bugs, bug.name
