@@ -25,7 +25,8 @@ from close_conformance.retry import Exchange
 
 __all__ = ["pytest_runtest_makereport", "wanted"]
 
-_SAID = re.compile(r"\b(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+(/[^\s?'\"]*)(?:\?\S*)?\s+->\s+(\d{3})")
+_SAID = re.compile(r"\b(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)\s+(/[^\s?'\"]*)(?:\?\S*)?(\s+->\s+\d{3})?")
+_TAG = re.compile(r"^\[[^\]]+\]\s*")
 _CURL = re.compile(r"^[\s|]*(curl\s.+)$", re.MULTILINE)
 
 
@@ -97,23 +98,31 @@ def _evidence(
 ) -> dict[str, Any]:
     message = _message(rule, error)
     index = _index(runtime.current().contract)
-    said = _SAID.search(message)
+    contract = runtime.current().contract
+    wanted = set(contract.rules[rule].operations) if rule is not None and rule in contract.rules else set()
+    # The request the failure names: the first `METHOD /path` of an operation of the rule, else
+    # the first of any operation; without one, the last request the test sent.
+    mentions = [(m, index.operation(m.group(1), m.group(2))) for m in _SAID.finditer(message)]
+    mentions = [(m, op) for m, op in mentions if op]
+    said = next(((m, op) for m, op in mentions if op in wanted), mentions[0] if mentions else None)
     exchange: Exchange | None = None
     if said:
-        method, path = said.group(1), said.group(2)
-        operation = operation or index.operation(method, path)
+        method, path = said[0].group(1), said[0].group(2)
+        operation = operation or said[1]
         exchange = next(
-            (e for e in reversed(exchanges) if e[0] == method and urlsplit(e[1]).path == path),
+            (
+                e
+                for e in reversed(exchanges)
+                if e[0] == method and index.relative_path(e[1]) == index.relative_path(path)
+            ),
             None,
         )
     elif exchanges:
         exchange = exchanges[-1]
         operation = operation or index.operation(exchange[0], exchange[1])
-    got = (
-        said.group(0)
-        if said
-        else (f"{exchange[0]} {urlsplit(exchange[1]).path} -> {exchange[2]}" if exchange else "")
-    )
+    with_status = next((m.group(0) for m, _ in mentions if m.group(3)), None)
+    first_line = _TAG.sub("", message.split("\n", 1)[0]).strip()
+    got = with_status or first_line[:300]
     # Built from the request itself (runnable: the key comes from the environment); schemathesis'
     # own line (headers filtered) only when no request was seen.
     found = _CURL.search(longrepr)

@@ -159,6 +159,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     unobserved: list[baselines.Divergence] = []
     baseline_file = config.getoption("close_baseline", None)
     writer = config.get_terminal_writer()
+    writer.line("")  # after pytest's progress line, which has no newline yet
     if baseline_file:
         entries = baselines.load(Path(baseline_file))
         unobserved = baselines.apply(entries, failures, datetime.date.today())

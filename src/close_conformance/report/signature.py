@@ -15,7 +15,8 @@ __all__ = ["failure_signature", "normal_message"]
 
 _RULE_TAG = re.compile(r"^\s*\[[a-z][a-z0-9_]*(?:\.[a-z0-9_-]+)+\]\s*")
 _REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`"), "<v>"),
+    # A quote opens after a non-word character only: "the PUT's answer" keeps its apostrophe.
+    (re.compile(r"(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)|(?<!\w)\"(?:[^\"\\]|\\.)*\"|`[^`]*`"), "<v>"),
     (re.compile(r"\{[^{}]*\}|\[[^\[\]]*\]"), "<v>"),
     (re.compile(r"\b[a-z]{2,10}_[A-Za-z0-9]{12,}\b"), "<id>"),
     (re.compile(r"\d{4}-\d\d-\d\d[T ][0-9:.+\-Z]*"), "<time>"),
