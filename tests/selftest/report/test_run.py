@@ -48,18 +48,23 @@ def test_the_json_follows_its_schema_and_names_the_broken_rule(faulty_run: Run) 
     validate(document)
     run = document["run"]
     assert (run["exit_code"], run["profile"], run["seed"], run["reading"]) == (1, "quick", 1, "default")
-    assert run["mock_faults"] == [FAULT] and run["selection"]["rules"] == [RULE]
+    assert run["mock_faults"] == [FAULT]
+    assert run["selection"]["rules"] == [RULE]
     assert document["summary"]["verdict"] == "not conformant"
     rules = {rule["id"]: rule for rule in document["rules"]}
-    assert rules[RULE]["verdict"] == "fail" and rules[RULE]["reached"]
+    assert rules[RULE]["verdict"] == "fail"
+    assert rules[RULE]["reached"]
     assert any(s["url"] and "changelog/2025/2/14" in s["url"] for s in rules[RULE]["sources"])
     assert rules[RULE]["changelog"] == [{"date": "2025-02-14", "title": rules[RULE]["changelog"][0]["title"]}]
     assert FAULT in rules[RULE]["faults"]
     failures = [f for f in document["failures"] if f["rule"] == RULE]
-    assert failures and all(f["operation"] == "createContact" for f in failures)
+    assert failures
+    assert all(f["operation"] == "createContact" for f in failures)
     for failure in failures:
-        assert failure["curl"].startswith("curl -X POST") and "$CLOSE_API_KEY" in failure["curl"]
-        assert failure["replay"].startswith("pytest ") and f"--mock-fault {FAULT}" in failure["replay"]
+        assert failure["curl"].startswith("curl -X POST")
+        assert "$CLOSE_API_KEY" in failure["curl"]
+        assert failure["replay"].startswith("pytest ")
+        assert f"--mock-fault {FAULT}" in failure["replay"]
         assert re.fullmatch(r"[0-9a-f]{16}", failure["signature"])
     # A rule no selected test guards is not run, and says so.
     assert rules["send_as.delete-by-id"]["verdict"] == "not run"
@@ -92,18 +97,20 @@ def test_junit_parses_with_unique_names_one_case_per_rule_and_operation(faulty_r
     failing = next(c for c in cases if c.get("name") == f"{RULE} [createContact]")
     failure = failing.find("failure")
     assert failing.get("classname") == "contact"
-    assert failure is not None and failure.get("message") == RULE
-    assert "curl -X POST" in (failure.text or "") and "expected:" in (failure.text or "")
+    assert failure is not None
+    assert failure.get("message") == RULE
+    assert "curl -X POST" in (failure.text or "")
+    assert "expected:" in (failure.text or "")
     suite = tree.getroot().find("testsuite")
-    assert suite is not None and int(suite.get("failures", "0")) == sum(
-        c.find("failure") is not None for c in cases
-    )
+    assert suite is not None
+    assert int(suite.get("failures", "0")) == sum(c.find("failure") is not None for c in cases)
     assert int(suite.get("tests", "0")) == len(cases)
 
 
 def test_ctrf_has_the_required_shape_and_labels(faulty_run: Run) -> None:
     ctrf = json.loads((faulty_run.directory / "ctrf.json").read_text())
-    assert ctrf["reportFormat"] == "CTRF" and re.fullmatch(r"\d+\.\d+\.\d+", ctrf["specVersion"])
+    assert ctrf["reportFormat"] == "CTRF"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", ctrf["specVersion"])
     results = ctrf["results"]
     assert results["tool"]["name"] == "close-conformance"
     summary = results["summary"]
@@ -116,7 +123,8 @@ def test_ctrf_has_the_required_shape_and_labels(faulty_run: Run) -> None:
     )
     for test in results["tests"]:
         assert test["status"] in ("passed", "failed", "skipped", "pending", "other")
-        assert isinstance(test["duration"], int) and test["name"]
+        assert isinstance(test["duration"], int)
+        assert test["name"]
         for value in test["labels"].values():
             assert isinstance(value, str | int | float | bool) or (isinstance(value, list) and value)
     failing = next(t for t in results["tests"] if t["name"] == f"{RULE} [createContact]")
