@@ -38,7 +38,8 @@ def _document(run: Run) -> dict[str, Any]:
 def test_the_run_writes_all_five_files(faulty_run: Run) -> None:
     for name in FILES:
         path = faulty_run.directory / name
-        assert path.is_file() and path.stat().st_size > 0, f"{name} missing or empty"
+        assert path.is_file(), f"{name} missing"
+        assert path.stat().st_size > 0, f"{name} empty"
     assert "reports written to" in faulty_run.output
 
 
@@ -91,7 +92,8 @@ def test_junit_parses_with_unique_names_one_case_per_rule_and_operation(faulty_r
     tree = ET.parse(faulty_run.directory / "junit.xml")
     cases = tree.getroot().findall("./testsuite/testcase")
     names = Counter(case.get("name") for case in cases)
-    assert names and max(names.values()) == 1, [n for n, c in names.items() if c > 1]
+    assert names
+    assert max(names.values()) == 1, [n for n, c in names.items() if c > 1]
     document = _document(faulty_run)
     assert len(cases) == sum(len(r["operations"]) for r in document["rules"])
     failing = next(c for c in cases if c.get("name") == f"{RULE} [createContact]")
