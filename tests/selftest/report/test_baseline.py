@@ -18,7 +18,7 @@ from close_conformance.report.verdicts import Failure
 
 from .conftest import FAULT, OTHER_FAULT, OTHER_RULE, ROOT, RULE, Run, run_suite
 
-pytestmark = [pytest.mark.selftest]
+pytestmark = [pytest.mark.selftest, pytest.mark.xdist_group("report-run")]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

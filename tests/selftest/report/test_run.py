@@ -25,7 +25,8 @@ from close_conformance.served import serve
 
 from .conftest import FAULT, RULE, Run, run_suite
 
-pytestmark = [pytest.mark.selftest, pytest.mark.slow]
+# One worker runs the faulty suite once for the module and test_baseline.py (module fixture).
+pytestmark = [pytest.mark.selftest, pytest.mark.slow, pytest.mark.xdist_group("report-run")]
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
