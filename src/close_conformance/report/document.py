@@ -29,6 +29,7 @@ __all__ = [
     "FORMAT_VERSION",
     "RunInfo",
     "build",
+    "changelog_verdicts",
     "schema",
     "source_link",
     "validate",
@@ -126,7 +127,7 @@ def _rule(verdict: RuleVerdict, contract: Contract) -> dict[str, Any]:
     }
 
 
-def _changelog(
+def changelog_verdicts(
     contract: Contract, verdicts: Mapping[str, str], since: datetime.date | None
 ) -> dict[str, Any]:
     entries = []
@@ -221,7 +222,7 @@ def build(
             if r.outcome == "failed" and r.kind != "rule"
         ],
         "coverage": operation_coverage(records, index),
-        "changelog": _changelog(contract, by_rule, changelog_since),
+        "changelog": changelog_verdicts(contract, by_rule, changelog_since),
         "baseline": None
         if baseline_file is None
         else {"file": baseline_file, "unobserved": [e.as_dict() for e in unobserved]},
