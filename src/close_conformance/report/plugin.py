@@ -60,6 +60,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("close_report", help="write the conformance reports to this directory", default="")
 
 
+def _stop(config: pytest.Config, message: str) -> None:
+    """A usage error: one line, exit 2, as close_conformance.plugin reports its own."""
+    tally = config.stash.get(TALLY, None)
+    if tally is not None:
+        tally.usage_error = message
+    pytest.exit(f"close-conformance: {message}", returncode=2)
+
+
 def _directory(config: pytest.Config) -> Path | None:
     value = config.getoption("close_report", None) or config.getini("close_report")
     return Path(str(value)) if value else None
@@ -74,16 +82,17 @@ def pytest_configure(config: pytest.Config) -> None:
         or "::" in str(directory)
         or (directory.is_dir() and any(directory.glob("test_*.py")))
     ):
-        raise pytest.UsageError(
+        _stop(
+            config,
             f"--close-report {directory}: that is a test path, not a report directory; "
-            "write --close-report=DIR (or --close-report at the end of the line)"
+            "write --close-report=DIR (or --close-report at the end of the line)",
         )
     baseline = config.getoption("close_baseline", None)
     if baseline:
         try:
             baselines.load(Path(baseline))
         except baselines.BaselineError as error:
-            raise pytest.UsageError(f"--close-baseline {error}") from None
+            _stop(config, f"--close-baseline {error}")
     config.stash[_EXTRAS] = {}
     config.stash[_STARTED] = (datetime.datetime.now(datetime.UTC), time.monotonic())
 
