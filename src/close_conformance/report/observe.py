@@ -120,9 +120,10 @@ def _evidence(
     elif exchanges:
         exchange = exchanges[-1]
         operation = operation or index.operation(exchange[0], exchange[1])
-    with_status = next((m.group(0) for m, _ in mentions if m.group(3)), None)
+    # What the failure says it got: its first line (the request and answer are in it, when the
+    # test wrote `said(response)`), cut before long bodies.
     first_line = _TAG.sub("", message.split("\n", 1)[0]).strip()
-    got = with_status or first_line[:300]
+    got = first_line if len(first_line) <= 240 else first_line[:239] + "…"
     # Built from the request itself (runnable: the key comes from the environment); schemathesis'
     # own line (headers filtered) only when no request was seen.
     found = _CURL.search(longrepr)
