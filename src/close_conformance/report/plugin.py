@@ -95,35 +95,32 @@ def pytest_configure(config: pytest.Config) -> None:
             _stop(config, f"--close-baseline {error}")
     config.stash[_EXTRAS] = {}
     config.stash[_STARTED] = (datetime.datetime.now(datetime.UTC), time.monotonic())
+    if wanted(config) and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_Collector(config), "close-conformance-report-collector")
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    config = _config
-    if config is None or hasattr(config, "workerinput") or not wanted(config):
-        return
-    extra = config.stash[_EXTRAS].setdefault(report.nodeid, Extra())
-    extra.exchanges += [(str(m), str(p), int(s)) for m, p, s in getattr(report, "close_exchanges", [])]
-    extra.operation = extra.operation or getattr(report, "close_operation", None)
-    extra.evidence += getattr(report, "close_evidence", [])
-    for title, content in report.sections:
-        if title == "close-conformance replay":
-            extra.replay = content.strip()
-    if report.skipped and report.when == "setup":
-        extra.skipped = True
-        longrepr = report.longrepr
-        extra.skip_reason = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
-    if report.failed:
-        lines = [line for line in report.longreprtext.splitlines() if line.strip()]
-        extra.error = scrub("\n".join(lines[-12:]), _secrets(config))[:3000]
+class _Collector:
+    """The controller's gathering of what `observe` attached to each report, one per session's
+    config (registered in pytest_configure): an inner pytest session (pytester) gathers its own."""
 
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
 
-_config: pytest.Config | None = None
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    global _config
-    _config = session.config  # pytest_runtest_logreport gets no config
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        extra = self.config.stash[_EXTRAS].setdefault(report.nodeid, Extra())
+        extra.exchanges += [(str(m), str(p), int(s)) for m, p, s in getattr(report, "close_exchanges", [])]
+        extra.operation = extra.operation or getattr(report, "close_operation", None)
+        extra.evidence += getattr(report, "close_evidence", [])
+        for title, content in report.sections:
+            if title == "close-conformance replay":
+                extra.replay = content.strip()
+        if report.skipped and report.when == "setup":
+            extra.skipped = True
+            longrepr = report.longrepr
+            extra.skip_reason = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+        if report.failed:
+            lines = [line for line in report.longreprtext.splitlines() if line.strip()]
+            extra.error = scrub("\n".join(lines[-12:]), _secrets(self.config))[:3000]
 
 
 def _secrets(config: pytest.Config) -> list[str]:
