@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from close_conformance.report.operations import OperationIndex
-from close_conformance.report.records import TestRecord
+from close_conformance.report.records import RecordOfTest
 
 __all__ = ["COVERED", "NOT_RUN", "UNDOCUMENTED", "UNOBSERVED", "operation_coverage"]
 
@@ -23,7 +23,7 @@ UNDOCUMENTED = "observed, undocumented"
 NOT_RUN = "not run"
 
 
-def operation_coverage(records: Iterable[TestRecord], index: OperationIndex) -> dict[str, Any]:
+def operation_coverage(records: Iterable[RecordOfTest], index: OperationIndex) -> dict[str, Any]:
     """{"operations": [{operation, method, path, requests, cells: [{status, state, count}]}],
     "totals": {state: count}, "outside": [{method, path, status, count}]}"""
     observed: Counter[tuple[str, int]] = Counter()

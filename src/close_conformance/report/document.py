@@ -20,7 +20,7 @@ from close_conformance.outcome import CONFORMANT, NOTHING_CHECKED, RULE_BROKEN, 
 from close_conformance.report.baseline import Divergence
 from close_conformance.report.coverage import operation_coverage
 from close_conformance.report.operations import OperationIndex
-from close_conformance.report.records import TestRecord
+from close_conformance.report.records import RecordOfTest
 from close_conformance.report.verdicts import Failure, RuleVerdict
 
 __all__ = [
@@ -171,7 +171,7 @@ def _verdict_word(exit_code: int, failures: Sequence[Failure]) -> str:
 def build(
     info: RunInfo,
     contract: Contract,
-    records: Sequence[TestRecord],
+    records: Sequence[RecordOfTest],
     failures: Sequence[Failure],
     verdicts: Sequence[RuleVerdict],
     *,

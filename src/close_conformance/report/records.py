@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Extra", "TestRecord", "merge"]
+__all__ = ["Extra", "RecordOfTest", "merge"]
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Extra:
 
 
 @dataclass
-class TestRecord:
+class RecordOfTest:
     nodeid: str
     rules: list[str]
     outcome: str
@@ -47,15 +47,15 @@ def merge(
     collected: Iterable[Mapping[str, Any]],
     tally: Iterable[Mapping[str, Any]],
     extras: Mapping[str, Extra],
-) -> list[TestRecord]:
+) -> list[RecordOfTest]:
     """One record per selected test, in collection order; a failure in any phase wins."""
-    records: dict[str, TestRecord] = {}
+    records: dict[str, RecordOfTest] = {}
     for item in collected:
         nodeid = str(item["nodeid"])
-        records[nodeid] = TestRecord(nodeid, list(item.get("rules", [])), "not run")
+        records[nodeid] = RecordOfTest(nodeid, list(item.get("rules", [])), "not run")
     for entry in tally:
         nodeid = str(entry["nodeid"])
-        record = records.setdefault(nodeid, TestRecord(nodeid, list(entry.get("rules", [])), "not run"))
+        record = records.setdefault(nodeid, RecordOfTest(nodeid, list(entry.get("rules", [])), "not run"))
         record.seconds += float(entry.get("seconds", 0.0))
         if record.outcome == "failed":
             continue

@@ -16,7 +16,7 @@ from typing import Any
 
 from close_conformance.contract import Contract, Rule
 from close_conformance.report.operations import OperationIndex
-from close_conformance.report.records import TestRecord
+from close_conformance.report.records import RecordOfTest
 from close_conformance.report.signature import failure_signature, normal_message
 
 __all__ = ["UNKNOWN_OPERATION", "Failure", "RuleVerdict", "failures_of", "rule_operations", "rule_verdicts"]
@@ -68,14 +68,14 @@ def rule_operations(rule: Rule, contract: Contract) -> list[str]:
     return sorted(contract.operations) if "*" in rule.operations else list(rule.operations)
 
 
-def _operations_reached(record: TestRecord, index: OperationIndex) -> set[str]:
+def _operations_reached(record: RecordOfTest, index: OperationIndex) -> set[str]:
     reached = {index.operation(method, path) for method, path, _ in record.exchanges}
     if record.operation:
         reached.add(record.operation)
     return {operation for operation in reached if operation}
 
 
-def failures_of(records: Iterable[TestRecord], contract: Contract) -> list[Failure]:
+def failures_of(records: Iterable[RecordOfTest], contract: Contract) -> list[Failure]:
     """Every (rule, evidence) of the run's rule failures, in test order."""
     failures: list[Failure] = []
     for record in records:
@@ -111,7 +111,7 @@ def failures_of(records: Iterable[TestRecord], contract: Contract) -> list[Failu
 
 
 def rule_verdicts(
-    contract: Contract, records: Sequence[TestRecord], failures: Sequence[Failure], index: OperationIndex
+    contract: Contract, records: Sequence[RecordOfTest], failures: Sequence[Failure], index: OperationIndex
 ) -> list[RuleVerdict]:
     verdicts = []
     for rule in contract.rules.values():
@@ -138,7 +138,7 @@ def rule_verdicts(
     return verdicts
 
 
-def _why_not_run(guarding: Sequence[TestRecord]) -> str:
+def _why_not_run(guarding: Sequence[RecordOfTest]) -> str:
     if not guarding:
         return "no test guarding it was selected"
     errors = [r for r in guarding if r.outcome == "failed"]
@@ -153,9 +153,9 @@ def _why_not_run(guarding: Sequence[TestRecord]) -> str:
 def _cells(
     rule: Rule,
     contract: Contract,
-    passed: Sequence[TestRecord],
+    passed: Sequence[RecordOfTest],
     broken: Sequence[Failure],
-    guarding: Sequence[TestRecord],
+    guarding: Sequence[RecordOfTest],
     index: OperationIndex,
 ) -> list[Cell]:
     operations = rule_operations(rule, contract)
