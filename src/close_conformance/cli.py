@@ -2,6 +2,9 @@
 
     close-conformance lint                 the contract's consistency checks
     close-conformance drift [FILE ...]     our contract against Close's published spec
+    close-conformance explain RULE_ID      a rule: statement, sources, readings, tests, faults
+    close-conformance baseline update|prune FILE [--from reports/conformance.json]
+                                           maintain a baseline of known divergences
 
 Exit statuses: 0 all good, 1 problems found (lint problems, unlisted drift), 2 unusable input
 or usage error, as one line on stderr (never a traceback). A verb is a function taking the parsed
@@ -64,6 +67,57 @@ def _drift(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from close_conformance.contract import default_contract
+    from close_conformance.mock.faults import FAULTS
+    from close_conformance.report.explain import explain, suggestions
+
+    contract = default_contract()
+    if args.rule not in contract.rules:
+        close = suggestions(args.rule, contract)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        return _fail(f"no rule {args.rule!r} in specs/rules.yaml{hint}")
+    print(explain(args.rule, contract, {name: fault.description for name, fault in FAULTS.items()}))
+    return EXIT_OK
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    import datetime
+    import json
+
+    from close_conformance.report import baseline
+
+    try:
+        report = json.loads(Path(args.report).read_text(encoding="utf-8"))
+        failures = report["failures"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return _fail(f"{args.report}: not a conformance.json report ({type(error).__name__}: {error})")
+    path = Path(args.file)
+    try:
+        entries = baseline.load(path) if path.exists() else []
+        expires = datetime.date.fromisoformat(args.expires) if args.expires else None
+    except baseline.BaselineError as error:
+        return _fail(str(error))
+    except ValueError:
+        return _fail(f"--expires {args.expires!r}: not a date (YYYY-MM-DD)")
+    if args.action == "update":
+        reason = args.reason or f"accepted {datetime.date.today().isoformat()} from {args.report}"
+        kept, added = baseline.update(entries, failures, reason=reason, expires=expires)
+        for entry in added:
+            print(f"added: [{entry.rule}] {entry.operation or '-'} {entry.signature}: {entry.message}")
+        print(f"{path}: {len(added)} added, {len(kept)} entries")
+    else:
+        kept, dropped = baseline.prune(entries, report)
+        for entry in dropped:
+            print(
+                f"dropped (rule ran, divergence not observed): [{entry.rule}] {entry.operation or '-'} "
+                f"{entry.signature}"
+            )
+        print(f"{path}: {len(dropped)} dropped, {len(kept)} kept")
+    baseline.save(path, kept)
+    return EXIT_OK
+
+
 def _fail(message: str) -> int:
     sys.stderr.write(f"close-conformance: {message}\n")
     return EXIT_USAGE
@@ -93,7 +147,29 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
     )
     drift.add_argument("--json", action="store_true", help="the report as JSON on stdout")
     drift.add_argument("--unlisted", action="store_true", help="the table shows unlisted findings only")
-    return parser, {"lint": _lint, "drift": _drift}
+    explain = verbs.add_parser("explain", help="what a rule says, its sources, readings, tests and faults")
+    explain.add_argument("rule", metavar="RULE_ID", help="a rule id of specs/rules.yaml")
+    known = verbs.add_parser(
+        "baseline",
+        help="maintain a baseline of known divergences (pytest --close-baseline FILE)",
+        description=(
+            "update: add the report's failures not in FILE yet (FILE is created if missing); "
+            "prune: drop entries whose rule ran in the report without the divergence (entries of "
+            "rules the report did not run are kept)."
+        ),
+    )
+    known.add_argument("action", choices=("update", "prune"))
+    known.add_argument("file", metavar="FILE", help="the baseline (YAML)")
+    known.add_argument(
+        "--from",
+        dest="report",
+        default="reports/conformance.json",
+        metavar="REPORT",
+        help="a run's conformance.json (default reports/conformance.json)",
+    )
+    known.add_argument("--reason", help="update: why these divergences are accepted (stored per entry)")
+    known.add_argument("--expires", metavar="YYYY-MM-DD", help="update: the day the new entries expire")
+    return parser, {"lint": _lint, "drift": _drift, "explain": _explain, "baseline": _baseline}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

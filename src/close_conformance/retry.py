@@ -17,7 +17,15 @@ import httpx
 import requests
 from requests.adapters import HTTPAdapter
 
-__all__ = ["MAX_RETRIES", "MAX_WAIT", "Counter", "RateLimitedAdapter", "RateLimitedTransport", "retry_delay"]
+__all__ = [
+    "MAX_RETRIES",
+    "MAX_WAIT",
+    "Counter",
+    "Exchange",
+    "RateLimitedAdapter",
+    "RateLimitedTransport",
+    "retry_delay",
+]
 
 MAX_RETRIES = 6
 MAX_WAIT = 30.0
@@ -40,14 +48,24 @@ def retry_delay(headers: Mapping[str, str]) -> float:
     return min(max(delay, 0.05), MAX_WAIT) if math.isfinite(delay) else MAX_WAIT
 
 
+Exchange = tuple[str, str, int, bytes | None]
+"""One answered request: (METHOD, URL, status, request body), as close_conformance.report reads it."""
+
+
 class Counter:
-    """Requests sent to the target, 429 retries included (the fault report's "after N requests")."""
+    """Requests sent to the target, 429 retries included (the fault report's "after N requests"),
+    and each answered one, for the conformance report's coverage (close_conformance.report)."""
 
     def __init__(self) -> None:
         self.sent = 0
+        self.exchanges: list[Exchange] = []
+        """Appended per answer, drained by the report after each test phase: one tuple, no copy."""
 
     def add(self) -> None:
         self.sent += 1
+
+    def answered(self, method: str, url: str, status: int, body: bytes | None) -> None:
+        self.exchanges.append((method, url, status, body))
 
 
 class RateLimitedTransport(httpx.BaseTransport):
@@ -72,6 +90,7 @@ class RateLimitedTransport(httpx.BaseTransport):
         for _ in range(self._max_retries):
             self._counter.add()
             response = self._inner.handle_request(request)
+            self._counter.answered(request.method, str(request.url), response.status_code, request.content)
             if response.status_code != 429:
                 return response
             response.read()
@@ -80,7 +99,9 @@ class RateLimitedTransport(httpx.BaseTransport):
             self.waits.append(delay)
             self._sleep(delay)
         self._counter.add()
-        return self._inner.handle_request(request)
+        response = self._inner.handle_request(request)
+        self._counter.answered(request.method, str(request.url), response.status_code, request.content)
+        return response
 
     def close(self) -> None:
         self._inner.close()
@@ -105,10 +126,20 @@ class RateLimitedAdapter(HTTPAdapter):
         for _ in range(self._retries):
             self._counter.add()
             response = super().send(request, *args, **kwargs)
+            self._counter.answered(
+                str(request.method), str(request.url), response.status_code, _body(request)
+            )
             if response.status_code != 429:
                 return response
             delay = retry_delay(response.headers)
             response.close()
             self._sleep(delay)
         self._counter.add()
-        return super().send(request, *args, **kwargs)
+        response = super().send(request, *args, **kwargs)
+        self._counter.answered(str(request.method), str(request.url), response.status_code, _body(request))
+        return response
+
+
+def _body(request: requests.PreparedRequest) -> bytes | None:
+    body = request.body
+    return body.encode() if isinstance(body, str) else body if isinstance(body, bytes) else None
