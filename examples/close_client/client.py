@@ -157,7 +157,9 @@ class Close:
         return self._call("GET", self._policy.path("lead"), params=params)
 
     def create_contact(self, lead_id: str, name: str, **fields: Any) -> Any:
-        return self._call("POST", self._policy.path("contact"), json={"lead_id": lead_id, "name": name, **fields})
+        return self._call(
+            "POST", self._policy.path("contact"), json={"lead_id": lead_id, "name": name, **fields}
+        )
 
     def list_emails(self, **params: Any) -> Any:
         return self._call("GET", self._policy.emails(), params=params)
@@ -187,7 +189,9 @@ class AsyncClose:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _call(self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None) -> Any:
+    async def _call(
+        self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None
+    ) -> Any:
         for attempt in range(self._policy.max_retries + 1):
             try:
                 response = await self._http.request(method, path, json=json, params=params)
