@@ -12,6 +12,9 @@ Readings the mock cannot take are printed as not covered.
 from __future__ import annotations
 
 import argparse
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
 
 from _suite import SuiteRun, run_suite
 
@@ -38,9 +41,40 @@ def _configurations(which: str) -> list[tuple[str, list[str], list[str], bool]]:
     return chosen
 
 
+def _row(label: str, readings: list[str], rules: list[str], strict: bool, seed: int, args: Any) -> list[str]:
+    """One configuration at one seed, embedded and (unless --no-http) over HTTP: its table rows,
+    each failing row followed by its replay lines; rows start with FP when a false positive."""
+    extra = [*(["--strict"] if strict else []), *(arg for rule in rules for arg in ("--rule", rule))]
+    # A narrow selection runs in one process: two xdist workers cost more to start than it runs.
+    common = [
+        "--seed",
+        str(seed),
+        "--hypothesis-profile",
+        args.profile,
+        *extra,
+        *(["-n", "0"] if rules else []),
+    ]
+    embedded = [arg for reading in readings for arg in ("--mock-reading", reading)]
+    runs: list[tuple[str, SuiteRun]] = [("embedded", run_suite(*common, *embedded))]
+    if not args.no_http:
+        chosen = [arg for reading in readings for arg in ("--reading", reading)]
+        with serve(*(["--strict"] if strict else []), *chosen) as served:
+            runs.append(("close-mock serve", run_suite(*common, *served.suite_args())))
+    lines = []
+    for target, run in runs:
+        # 5: nothing selected (no test carries the rules): not a pass, not a false positive.
+        flag = "FP" if run.exit_code not in (0, 5) else "  "
+        mode = "strict" if strict else "default"
+        row = f"{flag} {target:18} {label:44} {mode:7} {seed:>4} {run.exit_code:>4} {run.seconds:>8.1f}"
+        lines.append(f"{row}  {run.summary}")
+        lines += [f"     replay: {replay}" for replay in run.replays]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--profile", default="quick")
     parser.add_argument(
         "--readings",
@@ -49,30 +83,35 @@ def main() -> int:
         help="the mock's own readings, the register's alternatives, or both (default)",
     )
     parser.add_argument("--no-http", action="store_true", help="embedded only")
+    parser.add_argument("--jobs", type=int, default=1, help="configurations run at once (default 1)")
+    parser.add_argument(
+        "--entry",
+        action="append",
+        metavar="ID",
+        help="only the alternatives of this register entry (repeatable; no own or all-at-once runs)",
+    )
     args = parser.parse_args()
-    false_positives = 0
-    print(f"{'target':18} {'reading':44} {'mode':7} {'seed':>4} {'exit':>4} {'seconds':>8}  result")
-    for label, readings, rules, strict in _configurations(args.readings):
-        extra = [*(["--strict"] if strict else []), *(arg for rule in rules for arg in ("--rule", rule))]
-        for seed in range(1, args.seeds + 1):
-            common = ["--seed", str(seed), "--hypothesis-profile", args.profile, *extra]
-            embedded = [arg for reading in readings for arg in ("--mock-reading", reading)]
-            runs: list[tuple[str, SuiteRun]] = [("embedded", run_suite(*common, *embedded))]
-            if not args.no_http:
-                chosen = [arg for reading in readings for arg in ("--reading", reading)]
-                with serve(*(["--strict"] if strict else []), *chosen) as served:
-                    runs.append(("close-mock serve", run_suite(*common, *served.suite_args())))
-            for target, run in runs:
-                # 5: nothing selected (no test carries the rules): not a pass, not a false positive.
-                false_positives += run.exit_code not in (0, 5)
-                mode = "strict" if strict else "default"
-                row = f"{target:18} {label:44} {mode:7} {seed:>4} {run.exit_code:>4} {run.seconds:>8.1f}"
-                print(f"{row}  {run.summary}", flush=True)
-                for replay in run.replays:
-                    print(f"    replay: {replay}", flush=True)
+    began = time.monotonic()
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    configurations = _configurations(args.readings)
+    if args.entry:
+        configurations = [
+            c for c in configurations if c[1] and len(c[1]) == 1 and c[1][0].split("=")[0] in args.entry
+        ]
+    work = [(*configuration, seed) for configuration in configurations for seed in seeds]
+    print(f"   {'target':18} {'reading':44} {'mode':7} {'seed':>4} {'exit':>4} {'seconds':>8}  result")
+    false_positives = runs = 0
+    with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+        futures = [pool.submit(_row, *item, args) for item in work]
+        for future in as_completed(futures):
+            for line in future.result():
+                runs += not line.startswith("     ")
+                false_positives += line.startswith("FP")
+                print(line, flush=True)
     uncovered = not_covered(default_contract())
     if uncovered and args.readings != "own":
         print(f"not covered (the mock cannot take them): {', '.join(uncovered)}")
+    print(f"{runs} runs ({len(work)} configurations x seeds), {time.monotonic() - began:.0f} s")
     print(f"{false_positives} false positives (failing runs under readings the register allows)")
     return 1 if false_positives else 0
 
