@@ -35,6 +35,7 @@ from close_conformance.mock.app import API_PREFIX, SPEC_PATH, create_app
 from close_conformance.mock.faults import FAULTS
 from close_conformance.mock.readings import can_take, parse_override, untaken
 from close_conformance.mock.store import Store
+from close_conformance.report.redact import scrub
 
 __all__ = ["main"]
 
@@ -47,12 +48,19 @@ _LOG_CONFIG = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # A client's bug can put its key in the query (`?api_key=`): the access log never shows it.
+    "filters": {"credentials": {"()": "close_conformance.sdk.secrets.AccessLogFilter"}},
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
     },
     "loggers": {
         "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {
+            "handlers": ["stderr"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["credentials"],
+        },
         "close_conformance": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
@@ -290,7 +298,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     shown_host = f"[{host}]" if ":" in host else host
     base_path = session.validator.index.base_path
     announcement = json.dumps(
-        {"base_url": f"http://{shown_host}:{port}{base_path}", "upstream": args.upstream}
+        {"base_url": f"http://{shown_host}:{port}{base_path}", "upstream": scrub(args.upstream)}
     )
     config = uvicorn.Config(app, log_config=_LOG_CONFIG, log_level=args.log_level, lifespan="off")
     try:

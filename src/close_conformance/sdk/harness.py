@@ -213,7 +213,8 @@ class CloseSdk:
                 expected=f"calls to the Close base URL {self.base_url} only",
                 request=f"{sent.method} {sent.url}",
                 curl=curl_line(sent),
-            )
+            ),
+            sent,
         )
         raise httpx.ConnectError(
             f"close_sdk: {request.url.host} is not the Close base URL {self.base_url}", request=request

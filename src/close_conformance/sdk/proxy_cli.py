@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from close_conformance.report.redact import scrub
 from close_conformance.sdk.proxy import ValidatingProxy
 from close_conformance.sdk.session import ValidationSession
 
@@ -100,11 +101,12 @@ def check_upstream(url: str, timeout: float) -> tuple[str | None, int]:
     """(None, 0) if `url` is usable, else (one readable line, exit status)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"close-mock: --upstream {url!r} is not an http(s)://host[:port]/path URL", EXIT_USAGE
+        return scrub(f"close-mock: --upstream {url!r} is not an http(s)://host[:port]/path URL"), EXIT_USAGE
     try:
         httpx.get(url.rstrip("/") + "/me/", timeout=min(timeout, 10.0))
     except httpx.HTTPError as error:
-        return f"close-mock: cannot reach the upstream {url}: {error or type(error).__name__}", EXIT_FAILURE
+        line = f"close-mock: cannot reach the upstream {url}: {error or type(error).__name__}"
+        return scrub(line), EXIT_FAILURE  # a user:password in the URL stays out of the log
     return None, 0
 
 
