@@ -37,7 +37,7 @@ from close_conformance.mock.readings import can_take, parse_override, untaken
 from close_conformance.mock.store import Store
 from close_conformance.report.redact import scrub
 
-__all__ = ["main"]
+__all__ = ["main", "port_number"]
 
 # Exit statuses: 0 stopped cleanly, 1 could not serve (port taken...), 2 usage error.
 EXIT_FAILURE = 1
@@ -64,6 +64,17 @@ _LOG_CONFIG = {
         "close_conformance": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
+
+
+def port_number(text: str) -> int:
+    """argparse type of --port: a TCP port, 0..65535 (the socket layer would wrap 99999 silently)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0..65535)")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,7 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     serve.add_argument(
-        "--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)"
+        "--port",
+        type=port_number,
+        default=8000,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
     )
     serve.add_argument(
         "--fault",
