@@ -14,6 +14,7 @@ arguments and returning the exit status, registered in VERBS; adding one is a pa
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -175,7 +176,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
 def main(argv: Sequence[str] | None = None) -> int:
     parser, handlers = _parser()
     args = parser.parse_args(argv)
-    return handlers[args.verb](args)
+    try:
+        status = handlers[args.verb](args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `close-conformance explain RULE | head`: the reader left early, which is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return status
 
 
 if __name__ == "__main__":

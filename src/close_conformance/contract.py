@@ -161,7 +161,10 @@ class Contract:
         return self.discrepancies[discrepancy_id]
 
     def rules_for_operation(self, operation_id: str) -> list[Rule]:
-        return [r for r in self.rules.values() if "*" in r.operations or operation_id in r.operations]
+        """The server rules concerning `operation_id` (`*` or named): what a server's answers to it
+        must keep. Client rules (`side: client`) are left out: they judge a client's traffic, which
+        only SDK validation sees, so no server test may carry (or pass) them."""
+        return [r for r in self.server_rules.values() if "*" in r.operations or operation_id in r.operations]
 
     def rules_since(self, since: date) -> set[str]:
         """Rule ids introduced or changed by changelog entries on or after `since`."""

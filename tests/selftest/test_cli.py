@@ -93,3 +93,20 @@ def test_usage_errors_exit_2() -> None:
     assert _run().returncode == 2
     assert _run("no-such-verb").returncode == 2
     assert _run("drift", "--no-such-option").returncode == 2
+
+
+def test_a_reader_that_leaves_early_is_no_traceback() -> None:
+    # `close-conformance explain RULE | head -3`: the pipe closes before everything is written.
+    with subprocess.Popen(
+        [SCRIPT, "explain", "email.sender.required-by-status"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read()
+        assert process.wait(60) == 0
+    assert "Traceback" not in stderr

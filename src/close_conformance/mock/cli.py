@@ -35,8 +35,9 @@ from close_conformance.mock.app import API_PREFIX, SPEC_PATH, create_app
 from close_conformance.mock.faults import FAULTS
 from close_conformance.mock.readings import can_take, parse_override, untaken
 from close_conformance.mock.store import Store
+from close_conformance.report.redact import scrub
 
-__all__ = ["main"]
+__all__ = ["main", "port_number"]
 
 # Exit statuses: 0 stopped cleanly, 1 could not serve (port taken...), 2 usage error.
 EXIT_FAILURE = 1
@@ -47,15 +48,33 @@ _LOG_CONFIG = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # A client's bug can put its key in the query (`?api_key=`): the access log never shows it.
+    "filters": {"credentials": {"()": "close_conformance.sdk.secrets.AccessLogFilter"}},
     "handlers": {
         "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
     },
     "loggers": {
         "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {
+            "handlers": ["stderr"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["credentials"],
+        },
         "close_conformance": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
+
+
+def port_number(text: str) -> int:
+    """argparse type of --port: a TCP port, 0..65535 (the socket layer would wrap 99999 silently)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0..65535)")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,7 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     serve.add_argument(
-        "--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)"
+        "--port",
+        type=port_number,
+        default=8000,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
     )
     serve.add_argument(
         "--fault",
@@ -290,7 +312,7 @@ def _run_proxy(args: argparse.Namespace) -> int:
     shown_host = f"[{host}]" if ":" in host else host
     base_path = session.validator.index.base_path
     announcement = json.dumps(
-        {"base_url": f"http://{shown_host}:{port}{base_path}", "upstream": args.upstream}
+        {"base_url": f"http://{shown_host}:{port}{base_path}", "upstream": scrub(args.upstream)}
     )
     config = uvicorn.Config(app, log_config=_LOG_CONFIG, log_level=args.log_level, lifespan="off")
     try:

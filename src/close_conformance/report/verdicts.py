@@ -19,9 +19,21 @@ from close_conformance.report.operations import OperationIndex
 from close_conformance.report.records import RecordOfTest
 from close_conformance.report.signature import failure_signature, normal_message
 
-__all__ = ["UNKNOWN_OPERATION", "Failure", "RuleVerdict", "failures_of", "rule_operations", "rule_verdicts"]
+__all__ = [
+    "CLIENT_RULE_NOT_RUN",
+    "UNKNOWN_OPERATION",
+    "Failure",
+    "RuleVerdict",
+    "failures_of",
+    "rule_operations",
+    "rule_verdicts",
+]
 
 UNKNOWN_OPERATION = "(operation not identified)"
+CLIENT_RULE_NOT_RUN = (
+    "a client rule: judged on a client's traffic by SDK validation (close_sdk, close-mock serve "
+    "--validate, close-mock proxy), never by a run against a server"
+)
 _EXPECTED = re.compile(r"expected\s+(?P<expected>.+?),\s+got\s+(?P<got>.+)", re.IGNORECASE | re.DOTALL)
 
 
@@ -123,6 +135,9 @@ def rule_verdicts(
             verdict, why = "fail", f"broken in {len({f.test for f in broken})} test(s)"
         elif passed:
             verdict, why = "pass", f"{len(passed)} test(s) passed"
+        elif rule.side == "client" and not guarding:
+            # Judged on a client's traffic only; a run against a server never sees one.
+            verdict, why = "not run", CLIENT_RULE_NOT_RUN
         else:
             verdict, why = "not run", _why_not_run(guarding)
         verdicts.append(

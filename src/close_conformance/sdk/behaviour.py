@@ -3,19 +3,26 @@
 Two checks, each per credential (a client's identity; the credential itself is never kept, only
 a digest):
 
-- client.ratelimit-wait: after a 429, the next request MUST come after the wait the answer gave:
-  the `RateLimit` header's `reset` (seconds, a decimal), else `retry-after` (whole seconds); the
-  rate-limits page says to pause for the reset (facts 5.7).
+- client.ratelimit-wait: after a 429, the next request to that endpoint MUST come after the wait
+  the answer gave: the `RateLimit` header's `reset` (seconds, a decimal), else `retry-after` (whole
+  seconds); the rate-limits page says to "pause for the reset before calling that endpoint again"
+  (facts 5.7). Limits are per endpoint group, and the groups are not published, so only the same
+  endpoint (operation, else method and path) is held to the wait: a call elsewhere is not wrong.
+  Only a request sent after the 429 was received counts: one already in flight (a concurrent
+  client's) could not have known.
 - client.no-blind-post-retry: a POST that got no answer (a timeout, a dropped connection) may have
   been carried out, and Close has no idempotency keys; sending the same POST again before any read
-  (a GET) by that client can create the object twice.
+  (a GET) by that client can create the object twice. "The same": same path and, for a JSON body,
+  the same JSON value (a client that builds the body again may order its keys otherwise).
 
 The third client check, a slashless path, needs one exchange only (validator.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -54,13 +61,26 @@ def _who(exchange: Exchange) -> str:
     return hashlib.sha256(credential.encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class _Block:
+    since: float  # when the 429 was received: requests sent earlier were already in flight
+    until: float  # monotonic time before which no request to the endpoint may come
+    by: str  # the 429 that set it
+
+
 @dataclass
 class _Client:
-    # monotonic time before which no request may come, and the 429 that set it
-    blocked_until: float = 0.0
-    blocked_by: str = ""
+    # per endpoint (operationId, else "METHOD path"): the wait the last 429 asked for
+    blocked: dict[str, _Block] = field(default_factory=dict)
     # (path, body digest) of POSTs that got no answer since the client's last read
     unanswered_posts: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _body_digest(body: bytes) -> str:
+    """A digest of the body's JSON value (key order and spacing aside), else of its bytes."""
+    with contextlib.suppress(ValueError):
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(body).hexdigest()
 
 
 class BehaviourChecker:
@@ -89,14 +109,16 @@ class BehaviourChecker:
 
         with self._lock:
             client = self._clients.setdefault(_who(exchange), _Client())
-            early = client.blocked_until - exchange.started
-            if early > TOLERANCE_SECONDS:
+            endpoint = operation or f"{sent.method} {sent.path}"
+            block = client.blocked.get(endpoint)
+            early = block.until - exchange.started if block is not None else 0.0
+            if block is not None and exchange.started >= block.since and early > TOLERANCE_SECONDS:
                 report(
                     "client.ratelimit-wait",
                     f"sent {early:.3f} s before the wait a 429 asked for was over",
-                    f"no request before the 429's reset had passed ({client.blocked_by})",
+                    f"no request to this endpoint before the 429's reset had passed ({block.by})",
                 )
-            key = (sent.path, hashlib.sha256(sent.body).hexdigest())
+            key = (sent.path, _body_digest(sent.body))
             if sent.method == "GET":
                 client.unanswered_posts.clear()
             elif sent.method == "POST" and key in client.unanswered_posts:
@@ -112,7 +134,14 @@ class BehaviourChecker:
             elif received.status == 429:
                 wait = wait_after(received)
                 if wait is not None:
-                    client.blocked_until = max(client.blocked_until, exchange.finished + wait)
                     shown = received.header("ratelimit") or f"retry-after: {received.header('retry-after')}"
-                    client.blocked_by = f"429 of {sent.method} {sent.path}: {shown}"
+                    until = exchange.finished + wait
+                    if block is None or until > block.until:
+                        # A block still running keeps its start: what was sent after it stays early.
+                        since = block.since if block is not None and block.until > exchange.finished else None
+                        client.blocked[endpoint] = _Block(
+                            exchange.finished if since is None else since,
+                            until,
+                            f"429 of {sent.method} {sent.path}: {shown}",
+                        )
         return found

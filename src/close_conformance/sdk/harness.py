@@ -35,6 +35,7 @@ from close_conformance.sdk.violation import Violation
 __all__ = ["DEFAULT_BASE_URL", "CloseSdk"]
 
 DEFAULT_BASE_URL = "https://api.close.com/api/v1"
+_MOCK_BASE = "/api/v1"  # where the mock's app serves the contract's paths
 
 
 @dataclass
@@ -69,6 +70,9 @@ class CloseSdk:
         parts = urlsplit(base_url)
         self.base_url = base_url.rstrip("/")
         self.origin = f"{parts.scheme}://{parts.netloc}"
+        # The mock serves Close's paths under /api/v1; a base URL with another path (a gateway's,
+        # a sandbox's, none at all) is mapped onto it, and redirects mapped back.
+        self.base_path = parts.path.rstrip("/")
         chosen = dict(parse_override(self.contract, text) for text in readings)
         self.store = Store()
         self.app = create_app(
@@ -146,18 +150,43 @@ class CloseSdk:
             request.read()
             # One private event loop serves every sync call: threads of a sync client take turns.
             with self._sync_lock:
-                response = self._sync.handle_request(request)
+                response = self._sync.handle_request(self._to_mock(request))
             return self._finish(request, response, started)
         return self._answer_async(request)
 
     async def _answer_async(self, request: httpx.Request) -> httpx.Response:
         started = time.monotonic()
+        # Let every request the client has already sent (asyncio.gather, tasks) take its time of
+        # sending before this one is answered: the in-process mock answers without yielding, and
+        # a request sent before a 429 came back must not look sent after it (client.ratelimit-wait).
+        await asyncio.sleep(0)
         await request.aread()
-        response = await self._async.handle_async_request(request)
+        response = await self._async.handle_async_request(self._to_mock(request))
         await response.aread()
         return self._finish(request, response, started)
 
+    def _to_mock(self, request: httpx.Request) -> httpx.Request:
+        """The request as the mock serves it: the base path replaced by the mock's /api/v1."""
+        path = request.url.raw_path.decode("ascii")
+        if self.base_path == _MOCK_BASE or not (path + "/").startswith(self.base_path + "/"):
+            return request
+        url = request.url.copy_with(raw_path=(_MOCK_BASE + path[len(self.base_path) :]).encode("ascii"))
+        return httpx.Request(request.method, url, headers=request.headers, content=request.content)
+
+    def _from_mock(self, headers: httpx.Headers) -> httpx.Headers:
+        """The answer's headers with a redirect to the mock's /api/v1 pointed at the base path."""
+        location = headers.get("location")
+        mock_base = self.origin + _MOCK_BASE
+        if self.base_path == _MOCK_BASE or location is None or not location.startswith(mock_base + "/"):
+            return headers
+        mapped = httpx.Headers(headers)
+        mapped["location"] = self.origin + self.base_path + location[len(mock_base) :]
+        return mapped
+
     def _finish(self, request: httpx.Request, response: httpx.Response, started: float) -> httpx.Response:
+        response = httpx.Response(
+            response.status_code, headers=self._from_mock(response.headers), content=response.content
+        )
         sent = Sent.of(request.method, str(request.url), request.headers.multi_items(), request.content)
         content = response.content
         failure = self._take_failure(request)
@@ -184,7 +213,8 @@ class CloseSdk:
                 expected=f"calls to the Close base URL {self.base_url} only",
                 request=f"{sent.method} {sent.url}",
                 curl=curl_line(sent),
-            )
+            ),
+            sent,
         )
         raise httpx.ConnectError(
             f"close_sdk: {request.url.host} is not the Close base URL {self.base_url}", request=request

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from close_conformance.report.redact import scrub
 from close_conformance.sdk.proxy import ValidatingProxy
 from close_conformance.sdk.session import ValidationSession
 
@@ -49,6 +50,8 @@ def add_validate_options(serve: argparse.ArgumentParser) -> None:
 
 
 def add_proxy_parser(commands: Any) -> argparse.ArgumentParser:
+    from close_conformance.mock.cli import port_number  # the command's own module, loaded by now
+
     proxy: argparse.ArgumentParser = commands.add_parser(
         "proxy",
         help="a validating proxy in front of any Close-compatible server",
@@ -70,7 +73,10 @@ def add_proxy_parser(commands: Any) -> argparse.ArgumentParser:
     )
     proxy.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     proxy.add_argument(
-        "--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)"
+        "--port",
+        type=port_number,
+        default=8000,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
     )
     proxy.add_argument("--report", metavar="FILE", help="write the summary (violations, coverage) at exit")
     proxy.add_argument(
@@ -98,13 +104,19 @@ def mock_proxy(app: Any, base_path: str = "/api/v1") -> tuple[ValidatingProxy, V
 
 def check_upstream(url: str, timeout: float) -> tuple[str | None, int]:
     """(None, 0) if `url` is usable, else (one readable line, exit status)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"close-mock: --upstream {url!r} is not an http(s)://host[:port]/path URL", EXIT_USAGE
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not one
+    except ValueError:
+        usable = False
+    if not usable:
+        return scrub(f"close-mock: --upstream {url!r} is not an http(s)://host[:port]/path URL"), EXIT_USAGE
     try:
         httpx.get(url.rstrip("/") + "/me/", timeout=min(timeout, 10.0))
     except httpx.HTTPError as error:
-        return f"close-mock: cannot reach the upstream {url}: {error or type(error).__name__}", EXIT_FAILURE
+        line = f"close-mock: cannot reach the upstream {url}: {error or type(error).__name__}"
+        return scrub(line), EXIT_FAILURE  # a user:password in the URL stays out of the log
     return None, 0
 
 

@@ -60,6 +60,15 @@ class OperationIndex:
         found = self._match(path)
         if found is not None:
             template, params, methods = found
+            # A literal Close path the contract does not model (`/lead/merge/`, `/user/availability/`)
+            # shadows the templated one it would match (`/lead/{id}/`, `/user/{id}/`), as in the mock.
+            shadowing = self.close_paths.unmodelled_path(path, parameters_below=template.parameters)
+            if shadowing is not None:
+                return Route("unmodelled", None, shadowing.text)
+            if method.upper() not in methods and method.upper() in self.close_paths.unmodelled_methods(
+                template.text
+            ):
+                return Route("unmodelled", None, template.text)  # Close has it; the contract does not
             if method.upper() in methods:
                 return Route("operation", methods[method.upper()], template.text, params)
             return Route("method", None, template.text, params, tuple(sorted(methods)))

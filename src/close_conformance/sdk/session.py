@@ -11,7 +11,8 @@ from typing import Any
 from close_conformance.contract import Contract
 from close_conformance.sdk.behaviour import BehaviourChecker
 from close_conformance.sdk.coverage import Coverage
-from close_conformance.sdk.exchange import Exchange
+from close_conformance.sdk.exchange import Exchange, Sent
+from close_conformance.sdk.secrets import scrubbed, secrets_of
 from close_conformance.sdk.validator import ContractValidator
 from close_conformance.sdk.violation import Violation
 
@@ -36,6 +37,9 @@ class ValidationSession:
         if exchange.received is not None:
             found += self.validator.check_response(route, exchange.sent, exchange.received)
         found += self.behaviour.check(exchange, route.operation_id)
+        # Findings quote what was sent: none may carry the request's credentials (secrets.py).
+        secrets = secrets_of(exchange.sent)
+        found = [scrubbed(f, secrets) for f in found]
         in_contract = route.kind == "operation"
         self.coverage.record(
             route.operation_id if in_contract else None,
@@ -47,10 +51,10 @@ class ValidationSession:
             self.findings.extend(found)
         return found
 
-    def add(self, violation: Violation) -> None:
-        """Keep a finding made outside `record` (a call the harness could not route)."""
+    def add(self, violation: Violation, sent: Sent) -> None:
+        """Keep a finding made outside `record` (a call the harness could not route) about `sent`."""
         with self._lock:
-            self.findings.append(violation)
+            self.findings.append(scrubbed(violation, secrets_of(sent)))
 
     @property
     def violations(self) -> list[Violation]:

@@ -151,7 +151,8 @@ class ContractValidator:
                 "the API key as the username and an empty password (`-u apikey:`)",
             )
             return
-        report("auth.schemes", f"an Authorization header of scheme {scheme!r}", "Basic (API key) or Bearer")
+        shown = f"of scheme {scheme!r}" if token.strip() else "with no scheme (a bare credential)"
+        report("auth.schemes", f"an Authorization header {shown}", "Basic (API key) or Bearer")
 
     def _check_path(self, route: Route, report: Any) -> None:
         assert route.operation_id is not None

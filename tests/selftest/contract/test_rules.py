@@ -165,3 +165,14 @@ def test_every_client_bug_is_named_by_its_rule(contract: Contract) -> None:
 
     for bug in CLIENT_BUGS.values():
         assert bug.name in contract.rules[bug.rule].client_bugs, bug.name
+
+
+def test_an_operations_rules_are_the_server_rules(contract: Contract) -> None:
+    # Schemathesis items carry the rules of their operation; a client rule on one would be
+    # "passed" by a server run that never looked at a client's traffic.
+    client = {r.id for r in contract.rules.values() if r.side == "client"}
+    assert client, "the catalogue has client rules (SDK validation)"
+    for operation in contract.operations:
+        concerned = {r.id for r in contract.rules_for_operation(operation)}
+        assert concerned, operation
+        assert not concerned & client, (operation, sorted(concerned & client))

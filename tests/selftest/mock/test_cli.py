@@ -194,6 +194,17 @@ def test_a_port_in_use_is_one_line_and_exit_1():
 
 
 @pytest.mark.rule("http.no-server-error")
+@pytest.mark.parametrize("command", [["serve"], ["proxy", "--upstream", "http://127.0.0.1:9/api/v1"]])
+@pytest.mark.parametrize("port", ["99999", "-1", "eighty"])
+def test_a_port_that_is_not_one_is_a_usage_error(command, port):
+    # The socket layer would take 99999 as 34463 and listen there without a word.
+    result = run(*command, "--port", port)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "argument --port:" in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.rule("http.no-server-error")
 def test_faults_lists_the_catalogue_one_line_each():
     result = run("faults")
     assert result.returncode == 0

@@ -66,3 +66,27 @@ def test_a_post_sent_again_after_no_answer_needs_a_read_first():
     checker.check(exchange("POST", 6.0, None, body=b'{"name":"C"}'), "createLead")
     assert checker.check(exchange("POST", 7.0, OK, body=b'{"name":"D"}'), "createLead") == []
     assert checker.check(exchange("POST", 8.0, OK, body=b'{"name":"D"}'), "createLead") == []
+
+
+@pytest.mark.rule("client.ratelimit-wait")
+def test_requests_already_in_flight_and_other_endpoints_are_not_held_to_the_wait():
+    # Concurrent requests of one client: sent before the 429 came back, they could not wait for it.
+    checker = BehaviourChecker()
+    in_flight = Exchange(Sent.of("GET", URL, [basic("api_me")]), OK, 9.99, 10.2)
+    assert checker.check(exchange("GET", 10.0, limited("0.870")), "listLeads") == []
+    assert checker.check(in_flight, "listLeads") == []
+    # "pause ... before calling that endpoint again" (rate-limits page): limits are per endpoint
+    # group, so another endpoint may be called at once.
+    me = Exchange(Sent.of("GET", "https://api.close.com/api/v1/me/", [basic("api_me")]), OK, 10.1, 10.2)
+    assert checker.check(me, "getMe") == []
+    # The same endpoint, sent after the 429 came back, is still early.
+    [early] = checker.check(exchange("GET", 10.1, OK), "listLeads")
+    assert early.rule == "client.ratelimit-wait"
+
+
+@pytest.mark.rule("client.no-blind-post-retry")
+def test_the_same_post_is_the_same_json_whatever_its_key_order_or_spacing():
+    checker = BehaviourChecker()
+    checker.check(exchange("POST", 1.0, None, body=b'{"name": "A", "title": "x"}'), "createContact")
+    [blind] = checker.check(exchange("POST", 2.0, OK, body=b'{"title":"x","name":"A"}'), "createContact")
+    assert blind.rule == "client.no-blind-post-retry"

@@ -95,3 +95,36 @@ def test_threads_of_a_sync_client_share_the_harness():
     assert statuses == [200] * 20
     assert {f"T{n}" for n in range(20)} <= names
     sdk.assert_no_violations(warnings=True)
+
+
+@pytest.mark.rule("client.slashed-paths", "response.documented-shape")
+@pytest.mark.parametrize(
+    "base_url", ["https://gateway.example.test/close/v1", "https://api.close.com", "http://x.test/api/v1/"]
+)
+def test_any_base_url_path_reaches_the_mock(base_url):
+    # A gateway or sandbox URL whose path is not /api/v1: the calls still reach the mock's routes,
+    # and a redirect comes back under the client's base URL.
+    with CloseSdk(base_url) as sdk, httpx.Client(auth=(sdk.api_key(), ""), follow_redirects=True) as client:
+        base = base_url.rstrip("/")
+        assert client.get(f"{base}/me/").status_code == 200
+        lead = client.post(f"{base}/lead/", json={"name": "Acme"})
+        assert lead.status_code == 200
+        answer = client.get(f"{base}/lead/{lead.json()['id']}")
+        assert answer.status_code == 200
+        assert str(answer.history[0].headers["location"]).startswith(f"{base}/lead/")
+    sdk.assert_no_violations()
+    assert [w.rule for w in sdk.warnings] == ["client.slashed-paths"]
+
+
+@pytest.mark.rule("client.ratelimit-wait")
+def test_concurrent_async_requests_in_flight_at_a_429_did_not_ignore_it():
+    # asyncio.gather sends every request before any answer comes back: none of them could have
+    # waited for the 429 another one got.
+    with CloseSdk(rate_limit=2) as sdk:
+
+        async def burst() -> list[int]:
+            async with httpx.AsyncClient(base_url=sdk.base_url, auth=(sdk.api_key(), "")) as client:
+                return [a.status_code for a in await asyncio.gather(*(client.get("/me/") for _ in range(6)))]
+
+        assert 429 in asyncio.run(burst())
+    sdk.assert_no_violations()

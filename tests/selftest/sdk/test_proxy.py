@@ -90,6 +90,13 @@ def test_proxy_validates_both_ways_in_front_of_another_server(tmp_path):
     [
         ("ftp://example.com/api/v1", 2, "is not an http(s)://host[:port]/path URL"),
         ("not a url", 2, "is not an http(s)://host[:port]/path URL"),
+        ("http://[::1/api/v1", 2, "is not an http(s)://host[:port]/path URL"),
+        ("http://example.com:99999/api/v1", 2, "is not an http(s)://host[:port]/path URL"),
+        (
+            "http://user:s3cret-pass@127.0.0.1:9/api/v1",
+            1,
+            "cannot reach the upstream http://127.0.0.1:9/api/v1",
+        ),
         ("http://127.0.0.1:9/api/v1", 1, "cannot reach the upstream http://127.0.0.1:9/api/v1"),
     ],
 )
@@ -104,3 +111,4 @@ def test_proxy_refuses_a_bad_or_unreachable_upstream_in_one_line(upstream, statu
     assert done.stdout == ""
     [line] = done.stderr.splitlines()
     assert message in line
+    assert "s3cret-pass" not in line

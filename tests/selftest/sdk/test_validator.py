@@ -97,6 +97,22 @@ def test_calls_outside_the_contract_are_violations_and_slashless_paths_warnings(
     assert rules(validator.check_request(outside)[1]) == ["client.documented-operations"]
 
 
+@pytest.mark.rule("client.documented-operations")
+@pytest.mark.parametrize(
+    ("method", "path", "template"),
+    [("POST", "/lead/merge/", "/lead/merge/"), ("GET", "/user/availability/", "/user/availability/")],
+)
+def test_a_literal_close_path_the_contract_lacks_is_not_read_as_a_templated_one(
+    validator, method, path, template
+):
+    # Close has them (its published spec); they are not `/lead/{id}/` with id "merge" (a 405) or
+    # `/user/{id}/` with a malformed id, and the mock's 501 for them is no server error.
+    route, found = validator.check_request(sent(method, path, {} if method == "POST" else None, JSON))
+    assert (route.kind, route.template) == ("unmodelled", template)
+    assert [v.expected for v in found] == [f"{template} is a Close path this contract does not model"]
+    assert validator.check_response(route, sent(method, path), answer(501, {"error": "not modelled"})) == []
+
+
 @pytest.mark.rule("client.no-read-only-fields")
 def test_fields_close_sets_itself_are_reported_once_by_their_own_rule(validator):
     fields = response_only_fields(validator.spec)
