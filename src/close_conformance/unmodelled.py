@@ -19,7 +19,7 @@ from typing import Any
 
 from close_conformance.contract import HTTP_METHODS, read_yaml, specs_dir
 
-__all__ = ["ClosePaths", "Template", "close_paths", "load_close_paths"]
+__all__ = ["ClosePaths", "Template", "close_paths", "close_query_parameters", "load_close_paths"]
 
 UPSTREAM_GLOB = "upstream/*.yml"
 LISTED = "unmodelled.yaml"
@@ -161,3 +161,36 @@ def load_close_paths(spec: Mapping[str, Any], directory: Path | None = None) -> 
     listed_file = base / LISTED
     listed = [str(p) for p in (_read(listed_file) or {}).get("paths", [])] if listed_file.is_file() else []
     return close_paths(spec, upstream, listed)
+
+
+def _parameter_names(document: Mapping[str, Any], parameters: Iterable[Any], location: str) -> set[str]:
+    names = set()
+    for parameter in parameters:
+        if isinstance(parameter, Mapping) and isinstance(parameter.get("$ref"), str):
+            # Local references only (#/components/parameters/...), as Close's files use them.
+            node: Any = document
+            for part in parameter["$ref"].removeprefix("#/").split("/"):
+                node = node.get(part, {}) if isinstance(node, Mapping) else {}
+            parameter = node
+        if isinstance(parameter, Mapping) and parameter.get("in") == location and "name" in parameter:
+            names.add(str(parameter["name"]))
+    return names
+
+
+def close_query_parameters(
+    directory: Path | None = None,
+) -> dict[tuple[str, tuple[str | None, ...]], frozenset[str]]:
+    """The query parameters Close's published spec (specs/upstream/) declares, by (METHOD, path
+    template key): what a client may send that Close's own spec accepts, declared by ours or not."""
+    base = directory or specs_dir()
+    found: dict[tuple[str, tuple[str | None, ...]], frozenset[str]] = {}
+    for path in sorted(base.glob(UPSTREAM_GLOB)):
+        document = _read(path)
+        for text, item in (document.get("paths") or {}).items():
+            shared = _parameter_names(document, item.get("parameters") or [], "query")
+            for method in _methods(item):
+                operation = item.get(method.lower()) or {}
+                names = shared | _parameter_names(document, operation.get("parameters") or [], "query")
+                key = (method, Template.parse(text).key)
+                found[key] = found.get(key, frozenset()) | frozenset(names)
+    return found

@@ -18,7 +18,9 @@ _SKIPPED = frozenset({"host", "content-length", "accept-encoding", "connection",
 
 
 def curl_line(sent: Sent) -> str:
-    parts = ["curl", "-X", sent.method, shlex.quote(sent.url)]
+    # `-X HEAD` would wait for a body that never comes: curl's own HEAD is -I.
+    method = ["-I"] if sent.method.upper() == "HEAD" else ["-X", sent.method]
+    parts = ["curl", *method, shlex.quote(sent.url)]
     for name, value in sent.headers:
         if name in _SKIPPED:
             continue

@@ -33,7 +33,7 @@ from close_conformance.sdk.exchange import Received, Sent
 from close_conformance.sdk.routes import OperationIndex, Route
 from close_conformance.sdk.schemas import escape, resolve, response_only_fields
 from close_conformance.sdk.violation import Violation
-from close_conformance.unmodelled import load_close_paths
+from close_conformance.unmodelled import Template, close_query_parameters, load_close_paths
 
 __all__ = ["ContractValidator"]
 
@@ -78,6 +78,7 @@ class ContractValidator:
             op_id: spec["paths"][path][method.lower()]
             for op_id, (method, path) in self.contract.operations.items()
         }
+        self._close_query = close_query_parameters()
         # A 429 without a JSON body is what Close's ingress answers; the register's default admits it.
         self.no_body_429 = "no-body" in self.contract.discrepancy("ratelimit-body").default
 
@@ -168,12 +169,19 @@ class ContractValidator:
         declared = {p.name for p in shape.parameters if p.location == "query"}
         if shape.takes_fields:
             declared.add("_fields")
-        unknown = sorted({name for name, _ in sent.query} - declared)
+        # Close's published spec may declare more than ours (getUser's _limit/_skip, register
+        # user-get-pagination-params): a client sending them is not wrong. Others are not refused
+        # by Close either (OpenAPI does not close the query), so they are warnings: likely a typo,
+        # a filter silently not applied.
+        method, path = self.contract.operations[operation_id]
+        close_declares = self._close_query.get((method.upper(), Template.parse(path).key), frozenset())
+        unknown = sorted({name for name, _ in sent.query} - declared - close_declares)
         if unknown:
             report(
                 "request.validation",
                 f"query parameters {', '.join(unknown)}",
                 f"only {', '.join(sorted(declared)) or 'none'} (Close ignores others: no filter applied)",
+                "warning",
             )
         try:
             self.validators.query(operation_id, QueryParams(sent.query))

@@ -65,7 +65,10 @@ def test_body_query_and_path_breaking_their_schemas(validator):
     both = {"name": "A", "status": "Potential", "status_id": "stat_" + "B" * 43}
     assert rules(validator.check_request(sent("POST", "/lead/", both, JSON))[1]) == ["request.validation"]
     found = validator.check_request(sent("GET", "/lead/?_limit=abc&limit=5"))[1]
-    assert rules(found) == ["request.validation", "request.validation"]
+    assert [(v.rule, v.severity) for v in found] == [
+        ("request.validation", "warning"),  # `limit`: Close ignores it, refuses nothing
+        ("request.validation", "violation"),  # `_limit=abc`: refused
+    ]
     assert any("limit" in v.observed and "ignores" in v.expected for v in found)
     assert rules(validator.check_request(sent("GET", "/lead/lead_short/"))[1]) == ["request.validation"]
     assert rules(validator.check_request(sent("POST", "/lead/", None, JSON))[1]) == ["request.validation"]
@@ -169,3 +172,22 @@ def test_curl_line_redacts_credentials():
     bearer = curl_line(Sent.of("GET", BASE + "/me/", [("Authorization", "Bearer tok_secret")]))
     assert "tok_secret" not in bearer
     assert "$CLOSE_ACCESS_TOKEN" in bearer
+
+
+@pytest.mark.rule("request.validation")
+def test_query_parameters_closes_spec_declares_are_not_findings(validator):
+    # Close's published spec lists _limit/_skip/_order_by on GET /user/{id}/ (ours does not:
+    # register user-get-pagination-params); a client sending them is not wrong.
+    user = an_id("user")
+    found = validator.check_request(sent("GET", f"/user/{user}/?_limit=1&_skip=0&_order_by=id"))[1]
+    assert found == []
+    # Neither spec declares `colour`: Close ignores it, so it is a warning, never a violation.
+    found = validator.check_request(sent("GET", f"/user/{user}/?colour=red"))[1]
+    assert [(v.rule, v.severity) for v in found] == [("request.validation", "warning")]
+
+
+def test_a_head_request_replays_as_curl_head():
+    line = curl_line(Sent.of("HEAD", BASE + "/me/", [basic(KEY)]))
+    assert line.startswith("curl -I ")
+    assert "-X" not in line
+    assert KEY not in line
