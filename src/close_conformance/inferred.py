@@ -8,6 +8,10 @@ status: "empty-list", say), the schema schemathesis gets has those constraints r
 neither generates negative data from them nor demands their rejection; the rule checks still
 judge the answer (e.g. send_as.list-involved-only: an empty list, nothing leaked). Where the
 reading admits only 4xx answers (strict), the constraint stays and is tested as stated.
+
+A schema node marked so beside a `$ref` (a recipient's address form, `email-recipient-format`)
+is loosened the same way, in request and response schemas alike: its `$ref` and constraints go,
+what is left beside it (the item's Close-documented type and length) stays.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 from close_conformance.contract import Contract
 
-__all__ = ["INFERRED_KEYS", "MARK", "loosened_spec", "marked", "success_accepted"]
+__all__ = ["INFERRED_KEYS", "MARK", "loosened_spec", "marked", "marked_schemas", "success_accepted"]
 
 MARK = "x-close-inferred"
 INFERRED_KEYS = ("pattern", "minLength", "maxLength", "format")
@@ -53,10 +57,31 @@ def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
+def marked_schemas(spec: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(register id, schema node) for every marked node under `components/schemas`."""
+
+    def walk(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        if isinstance(node, dict):
+            if MARK in node:
+                yield str(node[MARK]), node
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    yield from walk(spec.get("components", {}).get("schemas", {}))
+
+
 def loosened_spec(contract: Contract, *, strict: bool) -> dict[str, Any]:
     """A copy of the spec where each marked parameter whose register entry admits a success in this
-    mode has its inferred constraints removed (its `$ref` inlined first)."""
+    mode has its inferred constraints removed (its `$ref` inlined first), and each marked schema
+    node its `$ref` and constraints."""
     spec: dict[str, Any] = copy.deepcopy(dict(contract.spec))
+    for discrepancy, node in list(marked_schemas(spec)):
+        if success_accepted(contract, discrepancy, strict=strict):
+            for key in ("$ref", *INFERRED_KEYS):
+                node.pop(key, None)
     for _, discrepancy, parameter in marked(spec):
         if not success_accepted(contract, discrepancy, strict=strict):
             continue

@@ -10,6 +10,7 @@ credentials, at `/api/openapi.json`, where Close publishes its own. A request on
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -31,6 +32,7 @@ from close_conformance.mock.pagination import skip_maximum_pointers
 from close_conformance.mock.ratelimit import RateLimiter
 from close_conformance.mock.readings import Readings
 from close_conformance.mock.store import Store
+from close_conformance.mock.timestamps import timestamp_fields
 from close_conformance.mock.validation import HANDLER_OWNED, SpecValidators
 from close_conformance.unmodelled import load_close_paths
 
@@ -51,13 +53,29 @@ def _routes(validators: SpecValidators, spec_json: bytes) -> list[Route]:
         by_path.setdefault(shape.path, {})[shape.method] = OPERATIONS[shape.operation_id]
     # Literal paths first: Starlette takes the first full match, and `{id}` matches "bulk".
     ordered = sorted(by_path, key=lambda path: path.count("{"))
-    routes = [Route(API_PREFIX + path, PathEndpoint(by_path[path], path), methods=None) for path in ordered]
+    routes = [
+        Route(API_PREFIX + path, PathEndpoint(by_path[path], path, as_id=_as_id(path, by_path)), methods=None)
+        for path in ordered
+    ]
 
     async def spec(request: Request) -> Response:
         return Response(spec_json, media_type="application/json")
 
     routes.append(Route(SPEC_PATH, spec, methods=["GET"]))
     return routes
+
+
+def _as_id(path: str, by_path: Mapping[str, Mapping[str, Operation]]) -> set[str]:
+    """Methods `path` lacks that a templated sibling serves on the same URL, a literal segment of
+    `path` read as its `{id}` (register `literal-segment-as-id`)."""
+    found: set[str] = set()
+    for other, operations in by_path.items():
+        if other == path or "{" not in other:
+            continue
+        pattern = "^" + re.sub(r"\\\{[^/]+\\\}", "[^/{}]+", re.escape(other)) + "$"
+        if re.match(pattern, path):
+            found.update(set(operations) - set(by_path[path]))
+    return found
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -102,7 +120,8 @@ def create_app(
     contract = contract or default_contract()
     fault_set = FaultSet(faults)
     chosen = Readings(contract, strict=strict, overrides=readings)
-    handler_owned = list(HANDLER_OWNED) + send_as.handler_owned(chosen, contract.spec)
+    handler_owned = [*HANDLER_OWNED, *send_as.handler_owned(chosen, contract.spec)]
+    handler_owned += emails.handler_owned(chosen)
     if fault_set.on("skip-maximum-ignored"):
         # The fault: the spec's `_skip` maximums are not enforced, a page (empty) comes back.
         handler_owned += skip_maximum_pointers(contract.spec)
@@ -129,6 +148,9 @@ def create_app(
             else None
         ),
         paths=load_close_paths(contract.spec),
+        naive_timestamps=(
+            timestamp_fields(contract.spec) if chosen("timestamp-offset") == "naive" else frozenset()
+        ),
     )
     spec_json = json.dumps(contract.spec, default=str).encode()
     app = Starlette(

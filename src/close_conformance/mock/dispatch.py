@@ -4,7 +4,10 @@ The order is fixed and every step can only end in a documented answer:
 method (405 with Allow) -> credentials (401) -> rate limit (429) -> path ids (404) -> query (400)
 -> X-TZ-Offset where declared (400) -> body: media type (415), size (413), JSON (400),
 schema (400), references (400) -> handler.
-Path ids that cannot exist answer 404 like any missing object; a malformed query is a 400.
+Path ids that cannot exist answer 404 like any missing object; a malformed query is a 400. A body
+whose only faults are ids without their form gets 404 instead under the register's `id-format`
+reading 404, and a method a literal segment lacks gets 404 where a sibling route would take the
+segment as its `{id}` under `literal-segment-as-id` 404.
 
 What Close has and the mock does not model answers 501 after credentials, never a 404 or 405
 that would claim Close lacks it: a method Close's spec gives a modelled path (`close_conformance.unmodelled`),
@@ -16,7 +19,7 @@ an unmodelled Close path answers 501; anything else 404.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any, NoReturn
@@ -28,7 +31,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from close_conformance.mock.auth import authenticate
-from close_conformance.mock.errors import ApiError, method_not_allowed, not_found, not_modelled, render
+from close_conformance.mock.errors import (
+    ApiError,
+    ValidationFailed,
+    method_not_allowed,
+    not_found,
+    not_modelled,
+    render,
+)
 from close_conformance.mock.faults import FaultSet
 from close_conformance.mock.fields import select_fields
 from close_conformance.mock.filters import TZ_HEADER, caller_zone
@@ -36,9 +46,10 @@ from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.payload import read_json
 from close_conformance.mock.ratelimit import RateLimiter
 from close_conformance.mock.readings import Readings
-from close_conformance.mock.references import check_references
+from close_conformance.mock.references import check_references, malformed_references
 from close_conformance.mock.store import Store
-from close_conformance.mock.validation import SpecValidators
+from close_conformance.mock.timestamps import without_offsets
+from close_conformance.mock.validation import Repeated, SpecValidators
 from close_conformance.unmodelled import ClosePaths, Template
 
 __all__ = ["API_PREFIX", "MockState", "PathEndpoint", "not_routed"]
@@ -56,6 +67,9 @@ class MockState:
     validators: SpecValidators
     limiter: RateLimiter | None
     paths: ClosePaths
+    naive_timestamps: frozenset[str] = frozenset()
+    """Names of the timestamp properties an answer writes without offset (register
+    `timestamp-offset`: naive); empty under the mock's own reading."""
 
 
 def render_error(state: MockState, error: ApiError) -> Response:
@@ -65,11 +79,16 @@ def render_error(state: MockState, error: ApiError) -> Response:
 class PathEndpoint:
     """The ASGI endpoint of one spec path; it dispatches on the method itself so a 405 can name the others."""
 
-    def __init__(self, operations: Mapping[str, Operation], template: str) -> None:
+    def __init__(
+        self, operations: Mapping[str, Operation], template: str, *, as_id: Iterable[str] = ()
+    ) -> None:
+        """`as_id`: methods this path lacks that a sibling path serves when a literal segment of
+        this one is read as its `{id}` (GET `/send_as/bulk/` as GET `/send_as/{id}/`)."""
         self.operations = dict(operations)
         self.allowed = sorted(self.operations)
         self.template = template
         self.parameters = Template.parse(template).parameters
+        self.as_id = frozenset(as_id)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -95,6 +114,11 @@ class PathEndpoint:
                 raise not_modelled(request.method, self.template)
             if state.faults.on("method-not-allowed-as-404"):
                 raise not_found()
+            if request.method in self.as_id and state.readings.status("literal-segment-as-id") == 404:
+                # The register's other reading: the router took the segment for the sibling's
+                # `{id}`, which names no object (credentials first, as on that route).
+                authenticate(request.headers.get("authorization"), state.store, state.faults)
+                raise not_found()
             raise method_not_allowed(self.allowed)
         operation_id = operation.operation_id
         me = authenticate(request.headers.get("authorization"), state.store, state.faults)
@@ -104,18 +128,23 @@ class PathEndpoint:
         if not validators.path_matches(operation_id, request.path_params):
             raise not_found()
         shape = validators.operations[operation_id]
-        query = validators.query(
-            operation_id,
-            request.query_params,
-            repeated=not state.faults.on("email-id-list-repeated-last-only"),
-        )
+        # Repeated keys of a list filter: gathered, or (register `email-list-id-filter-form`: any)
+        # the first only.
+        repeated: Repeated = "first" if state.readings("email-list-id-filter-form") == "any" else "gathered"
+        if state.faults.on("email-id-list-repeated-last-only"):
+            repeated = "last"
+        query = validators.query(operation_id, request.query_params, repeated=repeated)
         zone: tzinfo = UTC
         if any(p.location == "header" and p.name.lower() == TZ_HEADER for p in shape.parameters):
             zone = caller_zone(request.headers.get(TZ_HEADER))
         body: Any = {}
         if shape.body_pointer is not None:
             body = await read_json(request, state.faults)
-            validators.body(operation_id, body)
+            try:
+                validators.body(operation_id, body)
+            except ValidationFailed as failed:
+                _refuse_malformed_ids(state, operation_id, body, failed)
+                raise
         with state.store.transaction():
             if body:
                 check_references(
@@ -138,13 +167,27 @@ class PathEndpoint:
             )
             reply = operation.handler(call)
         fields = request.query_params.get("_fields") if shape.takes_fields else None
-        return _response(reply, fields, state.faults, headers)
+        return _response(reply, fields, state, headers)
 
 
-def _response(reply: Reply, fields: str | None, faults: FaultSet, headers: dict[str, str]) -> Response:
+def _refuse_malformed_ids(state: MockState, operation_id: str, body: Any, failed: ValidationFailed) -> None:
+    """Register `id-format` read as 404: a body whose only faults are ids without their kind's
+    form names objects that do not exist, answered as such (anything else wrong: the 400)."""
+    status = state.readings.status("id-format")
+    if status == 400 or failed.errors or not failed.field_errors:
+        return
+    if set(failed.field_errors) <= malformed_references(state.validators, operation_id, body):
+        field = next(iter(failed.field_errors))
+        raise ApiError(status, f"{field}: Not found.") from failed
+
+
+def _response(reply: Reply, fields: str | None, state: MockState, headers: dict[str, str]) -> Response:
     if reply.body is None:
         return Response(status_code=reply.status, headers=headers)
-    return JSONResponse(select_fields(reply.body, fields, faults), status_code=reply.status, headers=headers)
+    body = reply.body
+    if state.naive_timestamps:
+        body = without_offsets(body, state.naive_timestamps)
+    return JSONResponse(select_fields(body, fields, state.faults), status_code=reply.status, headers=headers)
 
 
 async def not_routed(scope: Scope, receive: Receive, send: Send) -> None:

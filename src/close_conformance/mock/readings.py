@@ -56,6 +56,11 @@ OUTCOMES: Mapping[str, tuple[type[int] | type[float] | str, ...]] = {
     "nested-request-keys": ("ignored",),
     "trailing-slash-redirect": (int,),
     "ratelimit-body": ("body-fields", "headers-only", "no-body"),
+    "timestamp-offset": ("offset", "naive"),
+    "id-format": (int,),
+    "email-recipient-format": (int, "accepted"),
+    "literal-segment-as-id": (int,),
+    "email-list-id-filter-form": ("gathered", "any"),
 }
 
 

@@ -8,21 +8,40 @@ Another organization's object counts as unknown: naming it must not reveal that 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from close_conformance.mock.errors import ApiError, ValidationFailed
 from close_conformance.mock.validation import SpecValidators
 
-__all__ = ["check_references", "references"]
+__all__ = ["check_references", "malformed_references", "references"]
 
 _BRANCHES = ("anyOf", "oneOf", "allOf")
 
 
 def references(validators: SpecValidators, operation_id: str, body: Any) -> dict[str, tuple[str, str]]:
     """field path -> (kind, id) for every `x-close-ref` string in the body."""
+    found = _marked(validators, operation_id, body)
+    return {field: (kind, value) for field, (kind, value, _) in found.items()}
+
+
+def malformed_references(validators: SpecValidators, operation_id: str, body: Any) -> set[str]:
+    """Fields of a body (schema-invalid or not) holding an `x-close-ref` string that does not have
+    its kind's id form (the schema's pattern: `<prefix>_<base62>`, register `id-format`)."""
+    return {
+        field
+        for field, (_, value, schema) in _marked(validators, operation_id, body).items()
+        if isinstance(schema.get("pattern"), str) and re.search(schema["pattern"], value) is None
+    }
+
+
+def _marked(
+    validators: SpecValidators, operation_id: str, body: Any
+) -> dict[str, tuple[str, str, Mapping[str, Any]]]:
+    """field path -> (kind, id, the schema naming the kind) for every `x-close-ref` string."""
     pointer = validators.operations[operation_id].body_pointer
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, tuple[str, str, Mapping[str, Any]]] = {}
     if pointer is None:
         return found
 
@@ -31,7 +50,7 @@ def references(validators: SpecValidators, operation_id: str, body: Any) -> dict
             walk(validators.resolve({"$ref": schema["$ref"]}), value, path)
         kind = schema.get("x-close-ref")
         if isinstance(kind, str) and isinstance(value, str):
-            found[".".join(path)] = (kind, value)
+            found[".".join(path)] = (kind, value, schema)
         for keyword in _BRANCHES:
             for branch in schema.get(keyword, ()):
                 walk(branch, value, path)

@@ -12,7 +12,7 @@ import copy
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -23,9 +23,12 @@ from close_conformance.contract import HTTP_METHODS
 from close_conformance.mock.errors import ValidationFailed
 from close_conformance.mock.formats import format_checker
 
-__all__ = ["HANDLER_OWNED", "SPEC_URI", "OperationShape", "SpecValidators"]
+__all__ = ["HANDLER_OWNED", "SPEC_URI", "OperationShape", "Repeated", "SpecValidators"]
 
 SPEC_URI = "urn:close-conformance:spec"
+
+Repeated = Literal["gathered", "first", "last"]
+"""What a list filter takes of repeated query keys (see `SpecValidators.query`)."""
 
 # JSON pointers into the spec -> the module that enforces that constraint itself.
 HANDLER_OWNED: Mapping[str, str] = {
@@ -175,13 +178,16 @@ class SpecValidators:
             if p.location == "path"
         )
 
-    def query(self, operation_id: str, values: Mapping[str, str], *, repeated: bool = True) -> dict[str, Any]:
+    def query(
+        self, operation_id: str, values: Mapping[str, str], *, repeated: Repeated = "gathered"
+    ) -> dict[str, Any]:
         """The declared query parameters, typed and validated; unknown ones are ignored, as Close does.
 
         An array parameter (the email list's id filters) becomes a list of strings: each value is
         split at commas (`lead_id=a,b`, as the docs say) and repeated keys add up (`lead_id=a&lead_id=b`,
-        OpenAPI's default for an array; discrepancy `email-list-id-filter-form`). `repeated=False`
-        (a fault) keeps only the last of repeated keys."""
+        OpenAPI's default for an array; discrepancy `email-list-id-filter-form`: "gathered").
+        `repeated="first"` keeps only the first of repeated keys (that entry's other reading,
+        "any": a Flask server's `request.args.get`), `"last"` only the last (a fault)."""
         shape = self.operations[operation_id]
         typed: dict[str, Any] = {}
         field_errors: dict[str, str] = {}
@@ -195,7 +201,9 @@ class SpecValidators:
                 continue
             value: Any = raw
             if parameter.type == "array":
-                given = _all_values(values, parameter.name) if repeated else [raw]
+                given = _all_values(values, parameter.name)
+                if repeated != "gathered":
+                    given = given[:1] if repeated == "first" else given[-1:]
                 value = [part.strip() for item in given for part in item.split(",") if part.strip()]
             if parameter.type == "integer":
                 if not _INTEGER.fullmatch(raw):

@@ -143,7 +143,7 @@ def test_serve_takes_readings():
     [
         ("uninvolved-status=401", "close-mock: uninvolved-status=401: not a reading the register allows"),
         ("no-such-entry=1", "close-mock: no register entry 'no-such-entry'"),
-        ("timestamp-offset=naive", "close-mock: timestamp-offset=naive: the register allows it, but"),
+        ("timestamp-offset=epoch", "close-mock: timestamp-offset=epoch: not a reading the register allows"),
     ],
 )
 def test_a_bad_reading_is_one_line_and_exit_2(reading, says):
@@ -167,7 +167,8 @@ def test_readings_lists_the_register_one_line_each():
     by_id = {line.split()[0]: line for line in lines}
     assert "default 404,403; strict 404; mock 404; takes 404,403" in by_id["uninvolved-status"]
     assert "takes exact,1.0 (poll = seconds, 0..10)" in by_id["read-after-delete-lag"]
-    assert by_id["timestamp-offset"].endswith("takes its own only; cannot take naive")
+    assert by_id["timestamp-offset"].endswith("takes offset,naive")
+    assert [line for line in lines if "cannot take" in line] == []
 
 
 @pytest.mark.rule("http.no-server-error")

@@ -4,11 +4,12 @@ need does what the register says a server may do."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
-from close_conformance.contract import default_contract
+from close_conformance.contract import Contract, default_contract
 from close_conformance.mock.readings import (
     OUTCOMES,
     Readings,
@@ -17,6 +18,7 @@ from close_conformance.mock.readings import (
     parse_override,
     untaken,
 )
+from close_conformance.readings_proof import not_covered
 
 pytestmark = pytest.mark.selftest
 
@@ -53,12 +55,27 @@ def test_values_are_parsed_as_statuses_names_and_seconds():
         ("read-after-delete-lag=poll", "poll as seconds"),
         ("no-such-entry=1", "no register entry 'no-such-entry'"),
         ("uninvolved-status", "expected ID=VALUE"),
-        ("timestamp-offset=naive", "the mock cannot act on it"),
     ],
 )
 def test_a_reading_the_register_or_the_mock_cannot_take_is_refused_readably(text, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         parse_override(default_contract(), text)
+
+
+def _with_reading(contract: Contract, discrepancy_id: str, value: str) -> Contract:
+    """The contract with one more reading in an entry's `accept.default` (one no mock takes)."""
+    entry = contract.discrepancy(discrepancy_id)
+    doctored = dataclasses.replace(entry, default=(*entry.default, value))
+    return dataclasses.replace(contract, discrepancies={**contract.discrepancies, discrepancy_id: doctored})
+
+
+@pytest.mark.rule("errors.shape")
+def test_a_reading_the_register_allows_and_the_mock_cannot_take_is_refused_and_listed():
+    contract = _with_reading(default_contract(), "timestamp-offset", "epoch")
+    with pytest.raises(ValueError, match=re.escape("the register allows it, but the mock cannot act on it")):
+        parse_override(contract, "timestamp-offset=epoch")
+    assert untaken(contract.discrepancy("timestamp-offset")) == ["epoch"]
+    assert not_covered(contract) == ["timestamp-offset=epoch"]
 
 
 @pytest.mark.rule("errors.shape")
@@ -78,11 +95,11 @@ def test_every_alternative_is_in_the_default_and_takeable_and_untaken_ones_are_l
         Readings(contract, strict=False, overrides={alternative.discrepancy: alternative.value})
         reading = entry.measure["reading"] if isinstance(alternative.value, float) else alternative.value
         assert alternative.strict_only == (reading not in entry.strict)
-    # Entries the mock does not consult cannot be switched: they are listed, never silently dropped.
-    listed = {e.id for e in contract.discrepancies.values() if untaken(e)}
-    assert listed
-    assert not listed & {a.discrepancy for a in found}
-    assert all(e not in OUTCOMES or untaken(contract.discrepancy(e)) == [] for e in OUTCOMES)
+    # The mock takes every reading the register allows by default (issue 11): none is left for
+    # the matrix to report as not covered (a doctored register shows that listing above).
+    assert {e.id: untaken(e) for e in contract.discrepancies.values() if untaken(e)} == {}
+    assert not_covered(contract) == []
+    assert all(untaken(contract.discrepancy(e)) == [] for e in OUTCOMES)
 
 
 # ---------------------------------------------------------------- what each reading does
@@ -250,3 +267,87 @@ def test_readings_apply_under_strict_too(make_mock):
     contact = mock.contact(lead_id=lead["id"])
     assert mock.me.delete(f"/lead/{lead['id']}/").status_code == 200
     assert mock.me.get(f"/contact/{contact['id']}/").status_code == 200
+
+
+# ---------------------------------------------------------------- the readings of issue 11, section 2
+
+
+@pytest.mark.rule("response.documented-shape")
+def test_naive_timestamps_are_written_without_offset_as_the_same_utc_instant(make_mock):
+    naive = make_mock(readings={"timestamp-offset": "naive"})
+    lead = naive.lead()
+    email = naive.email(lead_id=lead["id"], activity_at="2091-06-01T15:00:00+02:00")
+    assert email["activity_at"] == "2091-06-01T13:00:00.000000"
+    for body in (naive.me.get("/me/").json(), naive.me.get(f"/lead/{lead['id']}/").json(), email):
+        assert not body["date_created"].endswith(("+00:00", "Z")), body["date_created"]
+        assert len(body["date_created"]) == len("2091-06-01T13:00:00.000000")
+    assert naive.me.get("/me/").json()["organizations"][0]["date_created"].count("+") == 0
+    # The store keeps the instant: filters still compare it in UTC.
+    listed = naive.me.get("/activity/email/", params={"activity_at__lt": "2091-06-01T13:00:01+00:00"})
+    assert [e["id"] for e in listed.json()["data"]] == [email["id"]]
+    # The mock's own reading writes the offset.
+    own = make_mock().email(activity_at="2091-06-01T15:00:00+02:00")
+    assert own["activity_at"] == "2091-06-01T13:00:00.000000+00:00"
+
+
+@pytest.mark.rule("request.validation")
+def test_id_format_404_answers_a_body_whose_only_fault_is_an_id_form(make_mock):
+    mock = make_mock(readings={"id-format": 404})
+    refused = mock.me.post("/contact/", json={"lead_id": "lead_short", "name": "x"})
+    assert refused.status_code == 404, refused.text
+    assert set(refused.json()) == {"error"}
+    assert "lead_id" in refused.json()["error"]
+    # Another fault beside it, or a malformed value of another kind: the validator's 400.
+    assert mock.me.post("/contact/", json={"lead_id": "lead_short", "name": 5}).status_code == 400
+    assert mock.me.post("/contact/", json={"lead_id": 5, "name": "x"}).status_code == 400
+    # A well-formed id naming nothing is an unknown reference (its own entry: 400 here).
+    unknown = mock.me.post("/contact/", json={"lead_id": "lead_" + "A" * 43, "name": "x"})
+    assert unknown.status_code == 400
+    # The mock's own reading: 400.
+    assert make_mock().me.post("/contact/", json={"lead_id": "lead_short", "name": "x"}).status_code == 400
+
+
+@pytest.mark.rule("request.validation")
+def test_email_recipient_format_accepted_keeps_a_recipient_that_is_no_address(make_mock):
+    mock = make_mock(readings={"email-recipient-format": "accepted"})
+    email = mock.email(to=["no address"], cc=["Jane <jane@example.com>"], bcc=[])
+    assert (email["to"], email["cc"]) == (["no address"], ["Jane <jane@example.com>"])
+    assert mock.me.get(f"/activity/email/{email['id']}/").json()["to"] == ["no address"]
+    # Close's own bound stays: strings of up to 1000 characters, items still strings.
+    lead_id = email["lead_id"]
+    for recipients in (["x" * 1001], [5]):
+        body = {"lead_id": lead_id, "status": "draft", "to": recipients}
+        assert mock.me.post("/activity/email/", json=body).status_code == 400
+    own = make_mock()
+    body = {"lead_id": own.lead()["id"], "status": "draft", "to": ["no address"]}
+    assert own.me.post("/activity/email/", json=body).status_code == 400
+
+
+@pytest.mark.rule("http.method-not-allowed")
+def test_literal_segment_as_id_404_answers_a_method_the_sibling_id_route_has(make_mock):
+    mock = make_mock(readings={"literal-segment-as-id": 404})
+    answer = mock.me.get("/send_as/bulk/")
+    assert answer.status_code == 404
+    assert set(answer.json()) == {"error"}
+    assert mock.anonymous.get("/send_as/bulk/").status_code == 401  # credentials first, as that route
+    # A method no sibling has on that URL stays a 405 with Allow.
+    patched = mock.me.patch("/send_as/bulk/", json={})
+    assert patched.status_code == 405
+    assert "POST" in patched.headers["Allow"]
+    own = make_mock().me.get("/send_as/bulk/")
+    assert own.status_code == 405
+
+
+@pytest.mark.rule("email.list-filters")
+def test_email_list_id_filter_form_any_takes_the_first_of_repeated_keys(make_mock):
+    mock = make_mock(readings={"email-list-id-filter-form": "any"})
+    first, second = mock.email(), mock.email()
+    params = [("id__in", first["id"]), ("id__in", second["id"])]
+    assert [e["id"] for e in mock.me.get("/activity/email/", params=params).json()["data"]] == [first["id"]]
+    # The documented comma form is gathered in every reading.
+    both = mock.me.get("/activity/email/", params={"id__in": f"{first['id']},{second['id']}"}).json()["data"]
+    assert sorted(e["id"] for e in both) == sorted([first["id"], second["id"]])
+    own = make_mock()
+    first, second = own.email(), own.email()
+    params = [("id__in", first["id"]), ("id__in", second["id"])]
+    assert len(own.me.get("/activity/email/", params=params).json()["data"]) == 2

@@ -14,7 +14,7 @@ from schemathesis.core.failures import Failure
 from close_conformance import runtime
 from close_conformance.checks import BUILTIN_RULES, CHECKS, RuleViolation, builtin, rule_for
 from close_conformance.contract import default_contract
-from close_conformance.inferred import MARK, loosened_spec, marked
+from close_conformance.inferred import MARK, loosened_spec, marked, marked_schemas
 from close_conformance.settings import RunSettings
 
 pytestmark = pytest.mark.selftest
@@ -169,6 +169,13 @@ def test_inferred_patterns_are_left_out_by_default_and_kept_strict() -> None:
             if "$ref" in schema:
                 schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
             assert ("pattern" in schema) is has_pattern
+    # A marked schema (a recipient's address form, email-recipient-format: accepted by default)
+    # loses its $ref in request and response schemas alike; Close's own type and length stay.
+    for strict_reading, has_form in ((False, False), (True, True)):
+        items = loosened_spec(contract, strict=strict_reading)["components"]["schemas"]["Recipients"]["items"]
+        assert (items["type"], items["maxLength"]) == ("string", 1000)
+        assert ("$ref" in items["allOf"][0]) is has_form
+    assert [entry for entry, _ in marked_schemas(contract.spec)] == ["email-recipient-format"]
     # Documented constraints stay in every mode: path ids (id-format admits only refusals).
     spec = loosened_spec(contract, strict=False)
     assert spec["paths"]["/send_as/{id}/"] == contract.spec["paths"]["/send_as/{id}/"]
