@@ -191,3 +191,17 @@ def test_a_head_request_replays_as_curl_head():
     assert line.startswith("curl -I ")
     assert "-X" not in line
     assert KEY not in line
+
+
+@pytest.mark.rule("request.validation")
+def test_what_our_spec_only_infers_is_no_clients_fault(validator):
+    # A recipient Close's spec types as a string (our address form is inferred: register
+    # email-recipient-format) and a Send As filter id of no known form (send-as-list-foreign-filter).
+    email = {"lead_id": LEAD, "status": "draft", "to": ["Team Inbox"]}
+    assert validator.check_request(sent("POST", "/activity/email/", email, JSON))[1] == []
+    assert validator.check_request(sent("GET", "/send_as/?allowing_user_id=someone"))[1] == []
+    # A documented constraint still holds: a status Close does not list.
+    email["status"] = "archived"
+    assert rules(validator.check_request(sent("POST", "/activity/email/", email, JSON))[1]) == [
+        "request.validation"
+    ]
