@@ -1,7 +1,8 @@
 """From an HTTP request on a spec path to a handler's `Reply`, and back to an HTTP response.
 
 The order is fixed and every step can only end in a documented answer:
-method (405 with Allow) -> credentials (401) -> rate limit (429) -> path ids (404) -> query (400)
+method, a POST's `x-http-method-override` read first (405 with Allow) -> credentials (401) ->
+rate limit (429) -> path ids (404) -> query, an override's `_params` merged in (400)
 -> X-TZ-Offset where declared (400) -> body: media type (415), size (413), JSON (400),
 schema (400), references (400) -> handler.
 Path ids that cannot exist answer 404 like any missing object; a malformed query is a 400. A body
@@ -42,6 +43,12 @@ from close_conformance.mock.errors import (
 from close_conformance.mock.faults import FaultSet
 from close_conformance.mock.fields import select_fields
 from close_conformance.mock.filters import TZ_HEADER, caller_zone
+from close_conformance.mock.method_override import (
+    carries_params,
+    effective_method,
+    effective_query,
+    refuses_other_methods,
+)
 from close_conformance.mock.operations import Call, Operation, Reply
 from close_conformance.mock.payload import read_json
 from close_conformance.mock.ratelimit import RateLimiter
@@ -107,14 +114,21 @@ class PathEndpoint:
             shadowing = state.paths.unmodelled_path(path, parameters_below=self.parameters)
             if shadowing is not None:
                 _refuse_unmodelled(state, request, shadowing, path)
-        operation = self.operations.get(request.method)
+        # A POST standing for another method (rule http.method-override) is that method from here on.
+        method, overridden = effective_method(request, state.faults)
+        if overridden and (refused := refuses_other_methods(state.readings, method)) is not None:
+            authenticate(request.headers.get("authorization"), state.store, state.faults)
+            if refused == 405:
+                raise method_not_allowed(self.allowed)
+            raise ApiError(refused, f"x-http-method-override: {method} is not supported.")
+        operation = self.operations.get(method)
         if operation is None:
-            if request.method in state.paths.unmodelled_methods(self.template):
+            if method in state.paths.unmodelled_methods(self.template):
                 authenticate(request.headers.get("authorization"), state.store, state.faults)
-                raise not_modelled(request.method, self.template)
+                raise not_modelled(method, self.template)
             if state.faults.on("method-not-allowed-as-404"):
                 raise not_found()
-            if request.method in self.as_id and state.readings.status("literal-segment-as-id") == 404:
+            if method in self.as_id and state.readings.status("literal-segment-as-id") == 404:
                 # The register's other reading: the router took the segment for the sibling's
                 # `{id}`, which names no object (credentials first, as on that route).
                 authenticate(request.headers.get("authorization"), state.store, state.faults)
@@ -133,7 +147,10 @@ class PathEndpoint:
         repeated: Repeated = "first" if state.readings("email-list-id-filter-form") == "any" else "gathered"
         if state.faults.on("email-id-list-repeated-last-only"):
             repeated = "last"
-        query = validators.query(operation_id, request.query_params, repeated=repeated)
+        query_params = request.query_params
+        if carries_params(method, overridden):
+            query_params = await effective_query(request, state.faults, state.readings)
+        query = validators.query(operation_id, query_params, repeated=repeated)
         zone: tzinfo = UTC
         if any(p.location == "header" and p.name.lower() == TZ_HEADER for p in shape.parameters):
             zone = caller_zone(request.headers.get(TZ_HEADER))
@@ -166,7 +183,7 @@ class PathEndpoint:
                 zone=zone,
             )
             reply = operation.handler(call)
-        fields = request.query_params.get("_fields") if shape.takes_fields else None
+        fields = query_params.get("_fields") if shape.takes_fields else None
         return _response(reply, fields, state, headers)
 
 

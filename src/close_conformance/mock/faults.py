@@ -107,6 +107,16 @@ FAULTS: Mapping[str, Fault] = _catalogue(
         "http.trailing-slash-redirect",
         "the redirect to the slashed path drops the query string",
     ),
+    Fault(
+        "method-override-creates",
+        "http.method-override",
+        "a POST with `x-http-method-override: GET` is carried out as a POST (on /lead/: a lead is created)",
+    ),
+    Fault(
+        "method-override-params-ignored",
+        "http.method-override",
+        "the override is honoured but `_params` is dropped: a list comes back unfiltered",
+    ),
     Fault("retry-after-missing", "ratelimit.headers", "429 answers carry no retry-after header"),
     Fault("retry-after-rounded-down", "ratelimit.headers", "retry-after is the reset rounded down, not up"),
     Fault("ratelimit-header-missing", "ratelimit.headers", "429 answers carry no RateLimit header"),

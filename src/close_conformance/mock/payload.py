@@ -18,7 +18,7 @@ from starlette.requests import Request
 from close_conformance.mock.errors import ApiError, bad_request
 from close_conformance.mock.faults import FaultSet
 
-__all__ = ["MAX_BODY_BYTES", "read_json"]
+__all__ = ["MAX_BODY_BYTES", "read_json", "read_optional_json"]
 
 # Email bodies may reach 1 MiB of text (the spec's maxLength); 5 MiB leaves room for the rest.
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -83,6 +83,21 @@ async def read_json(request: Request, faults: FaultSet) -> Any:
     raw = await _read_capped(request)
     if not raw.strip():
         raise bad_request("A JSON body is required.")
+    return _decode(raw, faults)
+
+
+async def read_optional_json(request: Request, faults: FaultSet) -> Any:
+    """The decoded JSON body, or None when there is none: a method override's body may be absent
+    (register `method-override-request`). A body that is there is held to `read_json`'s rules."""
+    raw = await _read_capped(request)
+    if not raw.strip():
+        return None
+    if not _is_json_media_type(request.headers.get("content-type")) and not faults.on("json-415-missing"):
+        raise ApiError(415, "Unsupported media type: send the body as application/json.")
+    return _decode(raw, faults)
+
+
+def _decode(raw: bytes, faults: FaultSet) -> Any:
     if faults.on("server-error-on-malformed-json"):
         # The fault: no guard around the parser, so its exception escapes as a 500.
         return json.loads(raw)

@@ -61,6 +61,8 @@ OUTCOMES: Mapping[str, tuple[type[int] | type[float] | str, ...]] = {
     "email-recipient-format": (int, "accepted"),
     "literal-segment-as-id": (int,),
     "email-list-id-filter-form": ("gathered", "any"),
+    "method-override-params": ("typed", "strings"),
+    "method-override-other-methods": ("honoured", int),
 }
 
 
