@@ -49,9 +49,10 @@ class Objects:
         """POST `path` standing for `method`; what a server wrongly creates goes to the ledger."""
         response = self.client.http.post(path, json=body, headers={HEADER: method})
         created = json_or_none(response)
-        if response.is_success and isinstance(created, dict) and "data" not in created:
-            if path.count("/") <= 3 and path != "/me/":  # a collection: only a create answers an object
-                record_created(self.ledger, path, created, "me", request=body)
+        # On a collection only a create answers one object (a list answers `data`).
+        on_collection = path.count("/") <= 3 and path != "/me/"
+        if response.is_success and isinstance(created, dict) and "data" not in created and on_collection:
+            record_created(self.ledger, path, created, "me", request=body)
         return response
 
     def same_as_get(self, path: str, params: dict[str, str], body: Any = None) -> httpx.Response:
@@ -69,7 +70,7 @@ class Objects:
 def objects(api: Callable[[Role], CloseClient], ledger: Ledger) -> Objects:
     client = api("me")
     leads = [
-        str(expect_success(client.post("/lead/", {"name": f"close-conformance override {i}"}), "a lead")["id"])
+        str(expect_success(client.post("/lead/", {"name": f"close-conformance override {i}"}), "lead")["id"])
         for i in range(2)
     ]
     contacts, emails = [], []
@@ -84,7 +85,8 @@ def objects(api: Callable[[Role], CloseClient], ledger: Ledger) -> Objects:
             "to": ["recipient@example.com"],
             "subject": f"close-conformance method override {index}",
         }
-        emails.append(str(expect_success(client.post("/activity/email/", body), "logging a sent email")["id"]))
+        email = client.post("/activity/email/", body)
+        emails.append(str(expect_success(email, "logging a sent email")["id"]))
     return Objects(
         client,
         ledger,
@@ -151,7 +153,9 @@ def test_params_that_are_no_object_get_a_400(objects: Objects, close_context: Ru
         f"expected one of {close_context.accepted('method-override-request')} (register "
         "method-override-request: a `_params` that is no object names no parameters)"
     )
-    assert isinstance(json_or_none(got), dict) and {"error", "errors"} & set(got.json()), _shown(got)
+    answer = json_or_none(got)
+    assert isinstance(answer, dict), _shown(got)
+    assert {"error", "errors"} & set(answer), f"[{RULE}] a 400 in no Close error shape: {_shown(got)}"
 
 
 @pytest.mark.rule(RULE)
@@ -177,8 +181,10 @@ def test_an_override_to_put_updates_or_is_refused(objects: Objects, close_contex
         assert now.get("title") != title, f"[{RULE}] refused with {got.status_code}, yet carried out"
         return
     assert close_context.accepts("method-override-other-methods", "honoured"), _shown(got)
-    assert got.status_code == 200 and now.get("title") == title, (
+    said = (
         f"[{RULE}] POST {path} with {HEADER}: PUT and {{'title': {title!r}}} answered {_shown(got)}, "
         f"then the contact's title is {now.get('title')!r}; expected the PUT (register "
         f"method-override-other-methods: {close_context.accepted('method-override-other-methods')})"
     )
+    assert got.status_code == 200, said
+    assert now.get("title") == title, said
