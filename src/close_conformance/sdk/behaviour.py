@@ -27,6 +27,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
+from close_conformance.override import overridden_method
 from close_conformance.sdk.curl import curl_line
 from close_conformance.sdk.exchange import Exchange, Received
 from close_conformance.sdk.violation import Violation
@@ -119,9 +120,11 @@ class BehaviourChecker:
                     f"no request to this endpoint before the 429's reset had passed ({block.by})",
                 )
             key = (sent.path, _body_digest(sent.body))
-            if sent.method == "GET":
+            # A POST standing for a GET (x-http-method-override) is a read: retrying it is safe.
+            method = overridden_method(sent.method, sent.headers) or sent.method
+            if method == "GET":
                 client.unanswered_posts.clear()
-            elif sent.method == "POST" and key in client.unanswered_posts:
+            elif method == "POST" and key in client.unanswered_posts:
                 report(
                     "client.no-blind-post-retry",
                     "the same POST sent again after it got no answer, with no read in between",
@@ -129,7 +132,7 @@ class BehaviourChecker:
                 )
             received = exchange.received
             if received is None:
-                if sent.method == "POST":
+                if method == "POST":
                     client.unanswered_posts.add(key)
             elif received.status == 429:
                 wait = wait_after(received)

@@ -28,6 +28,7 @@ import httpx
 import respx
 
 from close_conformance.contract import Contract
+from close_conformance.override import overridden_method
 from close_conformance.sdk.exchange import Exchange, Received, Sent
 from close_conformance.sdk.session import ValidationSession
 from close_conformance.sdk.violation import Violation
@@ -134,9 +135,8 @@ class CloseSdk:
 
     def _take_failure(self, request: httpx.Request) -> _Failure | None:
         for failure in self._failures:
-            if failure.method == request.method and (
-                failure.path is None or request.url.path.endswith(failure.path)
-            ):
+            method = overridden_method(request.method, request.headers) or request.method
+            if failure.method == method and (failure.path is None or request.url.path.endswith(failure.path)):
                 self._failures.remove(failure)
                 return failure
         return None

@@ -8,6 +8,9 @@ an area the contract does not model, which no verdict here could cover. The one 
 slashless contract path: Close redirects it (register `trailing-slash-redirect`), so it works at
 the cost of a round trip, a warning.
 
+A POST with `x-http-method-override` is judged as the method it stands for, `_params` as its query
+(rule http.method-override; close_conformance.override).
+
 Rules (specs/rules.yaml): request.validation, auth.required, auth.schemes,
 http.unsupported-media-type, client.documented-operations, client.slashed-paths,
 client.no-read-only-fields for requests; response.documented-shape, http.no-server-error for
@@ -29,6 +32,7 @@ from close_conformance.contract import Contract, default_contract
 from close_conformance.inferred import loosened_spec
 from close_conformance.mock.errors import ValidationFailed
 from close_conformance.mock.validation import SpecValidators
+from close_conformance.override import BODYLESS, MalformedParams, merged_query, overridden_method, params_of
 from close_conformance.sdk.curl import curl_line
 from close_conformance.sdk.exchange import Received, Sent
 from close_conformance.sdk.routes import OperationIndex, Route
@@ -92,8 +96,13 @@ class ContractValidator:
     # ------------------------------------------------------------------ requests
 
     def check_request(self, sent: Sent) -> tuple[Route, list[Violation]]:
-        """The route the request takes and every way it breaks the contract."""
-        route = self.index.find(sent.method, sent.path)
+        """The route the request takes and every way it breaks the contract.
+
+        A POST with `x-http-method-override` (rule http.method-override) is judged as the method it
+        stands for: its route, its query with `_params` merged in, and no body of its own for a
+        GET or DELETE."""
+        method, query, malformed = self._effective(sent)
+        route = self.index.find(method, sent.path)
         found: list[Violation] = []
 
         def report(rule: str, observed: str, expected: str, severity: str = "violation") -> None:
@@ -129,10 +138,49 @@ class ContractValidator:
         assert route.operation_id is not None
         self._check_credentials(sent, report)
         self._check_path(route, report)
-        self._check_query(route.operation_id, sent, report)
+        if malformed is not None:
+            report(
+                "request.validation",
+                f"the override's body {_short(sent.body.decode(errors='replace'))}: {malformed}",
+                '{"_params": {...}} with string values (register method-override-request)',
+            )
+        self._check_query(route.operation_id, sent, query, report)
         self._check_headers(route.operation_id, sent, report)
-        self._check_body(route.operation_id, sent, report)
+        if method != sent.method and method in BODYLESS:
+            self._check_override_values(sent, report)
+        else:
+            self._check_body(route.operation_id, sent, report)
         return route, found
+
+    def _effective(self, sent: Sent) -> tuple[str, list[tuple[str, str]], MalformedParams | None]:
+        """(the method the request stands for, its query, why its `_params` cannot be read)."""
+        method = overridden_method(sent.method, sent.headers)
+        if method is None:
+            return sent.method, sent.query, None
+        if method not in BODYLESS:
+            return method, sent.query, None
+        try:
+            body = sent.json() if sent.body.strip() else None
+            return method, merged_query(sent.query, params_of(body, typed=True)), None
+        except ValueError as error:  # MalformedParams is one; so is a body that is not JSON
+            malformed = error if isinstance(error, MalformedParams) else MalformedParams(f"not JSON: {error}")
+            return method, sent.query, malformed
+
+    def _check_override_values(self, sent: Sent, report: Any) -> None:
+        """`_params` values other than strings: the docs show strings; a server may refuse the rest
+        (register method-override-params: typed or strings by default), so a warning."""
+        try:
+            params_of(sent.json() if sent.body.strip() else None, typed=False)
+        except MalformedParams as malformed:
+            if malformed.field not in (None, "_params"):
+                report(
+                    "request.validation",
+                    f"_params.{malformed.field} is not a string",
+                    "string values, as in a query string (register method-override-params)",
+                    "warning",
+                )
+        except ValueError:
+            return  # not JSON: reported as malformed already
 
     def _check_credentials(self, sent: Sent, report: Any) -> None:
         value = sent.header("authorization")
@@ -168,7 +216,7 @@ class ContractValidator:
                 "ids of the documented form (Close answers 404 for one that cannot exist)",
             )
 
-    def _check_query(self, operation_id: str, sent: Sent, report: Any) -> None:
+    def _check_query(self, operation_id: str, sent: Sent, query: list[tuple[str, str]], report: Any) -> None:
         shape = self.validators.operations[operation_id]
         declared = {p.name for p in shape.parameters if p.location == "query"}
         if shape.takes_fields:
@@ -179,7 +227,7 @@ class ContractValidator:
         # a filter silently not applied.
         method, path = self.contract.operations[operation_id]
         close_declares = self._close_query.get((method.upper(), Template.parse(path).key), frozenset())
-        unknown = sorted({name for name, _ in sent.query} - declared - close_declares)
+        unknown = sorted({name for name, _ in query} - declared - close_declares)
         if unknown:
             report(
                 "request.validation",
@@ -188,7 +236,7 @@ class ContractValidator:
                 "warning",
             )
         try:
-            self.validators.query(operation_id, QueryParams(sent.query))
+            self.validators.query(operation_id, QueryParams(query))
         except ValidationFailed as failed:
             report(
                 "request.validation",
@@ -259,6 +307,7 @@ class ContractValidator:
                 curl=curl_line(sent),
             )
 
+        method, query, _ = self._effective(sent)
         status = received.status
         if status >= 500:
             return [
@@ -272,7 +321,7 @@ class ContractValidator:
         base = (
             str(raw["$ref"]).removeprefix("#")
             if "$ref" in raw
-            else escape("paths", route.template or "", sent.method.lower(), "responses", str(status))
+            else escape("paths", route.template or "", method.lower(), "responses", str(status))
         )
         content = resolve(self.spec, raw).get("content", {})
         if "application/json" not in content:
@@ -292,7 +341,7 @@ class ContractValidator:
             body = json.loads(received.body)
         except ValueError:
             return [violation("response.documented-shape", "a body that is not JSON", "a JSON body")]
-        if 200 <= status < 300 and any(name == "_fields" for name, _ in sent.query):
+        if 200 <= status < 300 and any(name == "_fields" for name, _ in query):
             return []  # a projection: no schema of the contract describes it (docs: fields.md)
         pointer = base + escape("content", "application/json", "schema")
         errors = self.validators.schema_errors(pointer, body)

@@ -128,3 +128,23 @@ def test_concurrent_async_requests_in_flight_at_a_429_did_not_ignore_it():
 
         assert 429 in asyncio.run(burst())
     sdk.assert_no_violations()
+
+
+@pytest.mark.rule("http.method-override")
+def test_a_method_override_reaches_the_get_and_counts_as_it():
+    with CloseSdk() as sdk, httpx.Client(base_url=sdk.base_url, auth=(sdk.api_key(), "")) as client:
+        lead = client.post("/lead/", json={"name": "Acme"}).json()
+        headers = {"x-http-method-override": "GET"}
+        listed = client.post("/lead/", json={"_params": {"_limit": "1"}}, headers=headers)
+        assert [item["id"] for item in listed.json()["data"]] == [lead["id"]]
+        assert client.post(f"/lead/{lead['id']}/", headers=headers).json()["name"] == "Acme"
+        sdk.fail_next("GET", "/lead/")
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/lead/", json={"_params": {}}, headers=headers)
+        client.post("/lead/", json={"_params": {}}, headers=headers)  # a read retried: no blind POST
+    sdk.assert_no_violations(warnings=True)
+    operations = sdk.session.coverage.to_dict()["operations"]
+    assert operations["listLeads"]["statuses"] == {"200": 2}
+    assert operations["listLeads"]["calls"] == 3
+    assert operations["getLead"]["statuses"] == {"200": 1}
+    assert operations["createLead"]["statuses"] == {"200": 1}

@@ -205,3 +205,40 @@ def test_what_our_spec_only_infers_is_no_clients_fault(validator):
     assert rules(validator.check_request(sent("POST", "/activity/email/", email, JSON))[1]) == [
         "request.validation"
     ]
+
+
+OVERRIDE = ("x-http-method-override", "GET")
+
+
+@pytest.mark.rule("http.method-override", "request.validation")
+def test_a_post_overridden_to_get_is_judged_as_the_get(validator):
+    params = {"lead_id": LEAD, "_limit": "10", "_fields": "id,name"}
+    request = sent("POST", "/contact/", {"_params": params}, JSON, OVERRIDE)
+    route, found = validator.check_request(request)
+    assert (route.kind, route.operation_id, found) == ("operation", "listContacts", [])
+    # The answer is held to the GET's responses (a list), not createContact's.
+    contacts = {"data": [{"id": an_id("cont"), "name": "Ann"}], "has_more": False}
+    assert validator.check_response(route, request, answer(200, contacts)) == []
+    route, found = validator.check_request(sent("POST", f"/lead/{LEAD}/", None, OVERRIDE))
+    assert (route.operation_id, found) == ("getLead", [])
+    # The same parameters' faults as in the query: a bad `_limit`, a `_params` that is no object.
+    route, found = validator.check_request(sent("POST", "/contact/", {"_params": {"_limit": "x"}}, OVERRIDE))
+    assert (route.operation_id, rules(found)) == ("listContacts", ["request.validation"])
+    assert "_limit" in found[0].observed
+    found = validator.check_request(sent("POST", "/lead/", {"_params": ["_limit"]}, JSON, OVERRIDE))[1]
+    assert [(v.rule, v.severity) for v in found] == [("request.validation", "violation")]
+
+
+@pytest.mark.rule("http.method-override")
+def test_typed_params_are_a_warning_and_other_overrides_their_method(validator):
+    request = sent("POST", "/activity/email/", {"_params": {"lead_id": [LEAD], "_limit": 5}}, JSON, OVERRIDE)
+    route, found = validator.check_request(request)
+    assert route.operation_id == "listEmails"
+    assert [(v.rule, v.severity) for v in found] == [("request.validation", "warning")]
+    assert "_params.lead_id is not a string" in found[0].observed
+    put = ("x-http-method-override", "PUT")
+    contact = an_id("cont")
+    route, found = validator.check_request(sent("POST", f"/contact/{contact}/", {"title": "CEO"}, JSON, put))
+    assert (route.operation_id, found) == ("updateContact", [])
+    found = validator.check_request(sent("POST", f"/contact/{contact}/", {"title": 5}, JSON, put))[1]
+    assert rules(found) == ["request.validation"]
