@@ -187,6 +187,23 @@ def _(build):
     return build().me.get("/contact", params={"lead_id": "x"}).headers.get("Location")
 
 
+@scenario("method-override-creates", clean=(True, 0))
+def _(build):
+    m = build()
+    listed = m.me.post("/lead/", json={"_params": {"_limit": "1"}}, headers={"x-http-method-override": "GET"})
+    # Clean: a list (of no lead) and no lead made; the fault carries the POST out as a create.
+    return "data" in listed.json(), len(m.me.get("/lead/").json()["data"])
+
+
+@scenario("method-override-params-ignored", clean=1)
+def _(build):
+    m = build()
+    m.lead()
+    m.lead()
+    listed = m.me.post("/lead/", json={"_params": {"_limit": "1"}}, headers={"x-http-method-override": "GET"})
+    return len(listed.json()["data"])
+
+
 def _rate_limited(build):
     m = build(rate_limit=1, clock=stepping_clock())
     m.me.get("/me/")

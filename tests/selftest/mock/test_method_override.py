@@ -158,20 +158,3 @@ def test_the_405_reading_refuses_other_methods_and_carries_nothing_out(make_mock
     assert mock.me.get(f"/contact/{contact}/").json()["title"] != "CEO"
     assert _override(mock.me, "/lead/", {"_params": {}}, method="DELETE").status_code == 405
     assert _override(mock.me, "/lead/", {"_params": {}}).status_code == 200  # GET still honoured
-
-
-@pytest.mark.rule("http.method-override")
-def test_fault_method_override_creates(make_mock):
-    mock = make_mock(faults=["method-override-creates"])
-    got = _override(mock.me, "/lead/", {"_params": {"_limit": "1"}})
-    assert "data" not in got.json()
-    assert len(mock.me.get("/lead/").json()["data"]) == (1 if got.status_code == 200 else 0)
-
-
-@pytest.mark.rule("http.method-override")
-def test_fault_method_override_params_ignored(make_mock):
-    mock = make_mock(faults=["method-override-params-ignored"])
-    mock.contact()
-    mock.contact()
-    got = _override(mock.me, "/contact/", {"_params": {"_limit": "1"}})
-    assert len(got.json()["data"]) == 2
