@@ -124,6 +124,12 @@ class ReadingRuns:
         return sorted(narrow), sorted(broad)
 
     def submit(self) -> None:
+        # The whole-suite runs first: the longest tasks of the pool, they would otherwise leave one
+        # worker running alone at the end (they are still listed last).
+        whole = []
+        for configuration in combined(self.contract)[: self._configurations]:
+            everything = [arg for a in configuration for arg in ("--mock-reading", a.option)]
+            whole.append(self._run([self._suite, *everything]))
         for alternative in alternatives(self.contract):
             rules = _rules_naming(self.contract, alternative.discrepancy)
             if not rules:
@@ -140,9 +146,7 @@ class ReadingRuns:
                 strict = [*base, "--strict", "-x"]
                 first = [self._run([*narrow, *strict])] if narrow else []
                 self._pending.append((alternative, True, rules, first, [*broad, *strict] if broad else []))
-        for configuration in combined(self.contract)[: self._configurations]:
-            everything = [arg for a in configuration for arg in ("--mock-reading", a.option)]
-            self._pending.append((None, False, [], [self._run([self._suite, *everything])], []))
+        self._pending += [(None, False, [], [future], []) for future in whole]
 
     def results(self) -> list[ReadingResult]:
         done: list[ReadingResult] = []
