@@ -12,14 +12,16 @@ Readings the mock cannot take are printed as not covered.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from _suite import SuiteRun, run_suite
+from _suite import ROOT, SuiteRun
 
 from close_conformance.contract import default_contract
 from close_conformance.mock.readings import alternatives
+from close_conformance.proof import WORKERS, run_pytest
 from close_conformance.readings_proof import combined, not_covered
 from close_conformance.served import serve
 
@@ -41,27 +43,43 @@ def _configurations(which: str) -> list[tuple[str, list[str], list[str], bool]]:
     return chosen
 
 
-def _row(label: str, readings: list[str], rules: list[str], strict: bool, seed: int, args: Any) -> list[str]:
+def _one_run(args: list[str], http_readings: list[str] | None, strict: bool) -> SuiteRun:
+    """One pytest session in this (forked, warm) process: against the embedded mock, or, given
+    `http_readings`, against a `close-mock serve` of its own taking them."""
+    began = time.monotonic()
+    if http_readings is None:
+        data = run_pytest(["tests/conformance", *args], root=ROOT)
+    else:
+        chosen = [arg for reading in http_readings for arg in ("--reading", reading)]
+        with serve(*(["--strict"] if strict else []), *chosen) as served:
+            data = run_pytest(["tests/conformance", *args, *served.suite_args()], root=ROOT)
+    tests = data.get("tests", [])
+    failed = [t["nodeid"] for t in tests if t["outcome"] == "failed"]
+    passed = sum(t["outcome"] == "passed" for t in tests)
+    skipped = sum(t["outcome"] == "skipped" for t in tests)
+    summary = f"{len(failed)} failed, {passed} passed, {skipped} skipped"
+    # The seed and options are the run's: each failing test replays with them.
+    shown = [a for a in args if a not in ("-n", "0")]
+    replays = [f"pytest '{nodeid.split('@', 1)[0]}' {' '.join(shown)}" for nodeid in failed]
+    return SuiteRun(int(data["exit_code"]), time.monotonic() - began, summary, replays)
+
+
+def _row(
+    label: str, readings: list[str], rules: list[str], strict: bool, seed: int, args: Any, pool: Any
+) -> list[str]:
     """One configuration at one seed, embedded and (unless --no-http) over HTTP: its table rows,
     each failing row followed by its replay lines; rows start with FP when a false positive."""
     extra = [*(["--strict"] if strict else []), *(arg for rule in rules for arg in ("--rule", rule))]
-    # A narrow selection runs in one process: two xdist workers cost more to start than it runs.
-    common = [
-        "--seed",
-        str(seed),
-        "--hypothesis-profile",
-        args.profile,
-        *extra,
-        *(["-n", "0"] if rules else []),
-    ]
+    common = ["--seed", str(seed), "--hypothesis-profile", args.profile, *extra]
     embedded = [arg for reading in readings for arg in ("--mock-reading", reading)]
-    runs: list[tuple[str, SuiteRun]] = [("embedded", run_suite(*common, *embedded))]
+    # Each run in a process forked from this warm one (pytest, schemathesis and the plugin
+    # imported once), as the fault proof runs its faults.
+    pending = [("embedded", pool.apply_async(_one_run, ([*common, *embedded], None, strict)))]
     if not args.no_http:
-        chosen = [arg for reading in readings for arg in ("--reading", reading)]
-        with serve(*(["--strict"] if strict else []), *chosen) as served:
-            runs.append(("close-mock serve", run_suite(*common, *served.suite_args())))
+        pending.append(("close-mock serve", pool.apply_async(_one_run, (common, readings, strict))))
     lines = []
-    for target, run in runs:
+    for target, future in pending:
+        run = future.get()
         # 5: nothing selected (no test carries the rules): not a pass, not a false positive.
         flag = "FP" if run.exit_code not in (0, 5) else "  "
         mode = "strict" if strict else "default"
@@ -83,7 +101,14 @@ def main() -> int:
         help="the mock's own readings, the register's alternatives, or both (default)",
     )
     parser.add_argument("--no-http", action="store_true", help="embedded only")
-    parser.add_argument("--jobs", type=int, default=1, help="configurations run at once (default 1)")
+    parser.add_argument(
+        "--jobs", type=int, default=WORKERS, help=f"pytest sessions at once (default {WORKERS})"
+    )
+    parser.add_argument(
+        "--all-at-once",
+        action="store_true",
+        help="only the configurations with an alternative of every entry at once (whole suite)",
+    )
     parser.add_argument(
         "--entry",
         action="append",
@@ -94,6 +119,8 @@ def main() -> int:
     began = time.monotonic()
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     configurations = _configurations(args.readings)
+    if args.all_at_once:
+        configurations = [c for c in configurations if c[0].startswith("all alternatives")]
     if args.entry:
         configurations = [
             c for c in configurations if c[1] and len(c[1]) == 1 and c[1][0].split("=")[0] in args.entry
@@ -101,8 +128,15 @@ def main() -> int:
     work = [(*configuration, seed) for configuration in configurations for seed in seeds]
     print(f"   {'target':18} {'reading':44} {'mode':7} {'seed':>4} {'exit':>4} {'seconds':>8}  result")
     false_positives = runs = 0
-    with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
-        futures = [pool.submit(_row, *item, args) for item in work]
+    import pytest  # noqa: F401 - imported before forking: every run starts warm
+    import schemathesis  # noqa: F401
+
+    import close_conformance.plugin  # noqa: F401
+
+    processes = multiprocessing.get_context("fork").Pool(max(args.jobs, 1), maxtasksperchild=1)
+    # Threads only wait on the pool; twice its size keeps it fed with embedded and HTTP runs.
+    with processes, ThreadPoolExecutor(max_workers=2 * max(args.jobs, 1)) as threads:
+        futures = [threads.submit(_row, *item, args, processes) for item in work]
         for future in as_completed(futures):
             for line in future.result():
                 runs += not line.startswith("     ")
