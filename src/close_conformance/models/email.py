@@ -89,6 +89,14 @@ class EmailState:
     """The address of the email's user (`user_id`), when one was given; None: the API key's owner."""
     date_scheduled: bool | None = False
     """Whether it carries `date_scheduled`; None when the model cannot know (after a cancel)."""
+    sender_alternative: str | None = None
+    """Another sender the answer may show instead of `sender`: the sent default where the docs do
+    not say whether it applies (a draft moved to sent by an update keeps no sender, or takes it)."""
+
+    def shows_sender(self, got: object) -> bool:
+        """Whether an answer's `sender` is one this state admits."""
+        alternative = self.sender_alternative is not None and same_sender(self.sender_alternative, got)
+        return same_sender(self.sender, got) or alternative
 
 
 @dataclass(frozen=True)
@@ -396,10 +404,16 @@ def _update(
                 "email.scheduling-fields", scheduling.codes, "a scheduled email needs date_scheduled"
             )
     _check_sender_form(judgement, request.sender, contract, strict)
+    defaulted = _default_sender(target, sender, user_email, actor_email)
+    # The sent default is documented for creates (email.sender.sent-default, changelog
+    # 2025-12-17); a draft moved to sent by an update (register email-draft-other-transitions)
+    # may take it or keep no sender: the docs say neither.
+    undecided = target == "sent" and sender is None
     state = EmailState(
         status=target,
-        sender=_default_sender(target, sender, user_email, actor_email),
+        sender=None if undecided else defaulted,
         user_email=user_email,
         date_scheduled=True if target == "scheduled" else date_scheduled,
+        sender_alternative=defaulted if undecided else None,
     )
     return judgement.verdict(state)

@@ -225,10 +225,20 @@ def test_draft_without_sender_cannot_become_a_status_that_needs_one(target: Stat
     assert verdict.reject == LENIENT_NON_DRAFT
 
 
-def test_draft_to_sent_without_sender_gets_the_default() -> None:
+def test_draft_to_sent_without_sender_may_keep_none_or_take_the_default() -> None:
+    # The sent default is documented for creates only; for this undocumented update either is fine.
     verdict = update(EmailState("draft", None, PEER), EmailRequest(status="sent"))
     assert verdict.accept is not None
-    assert verdict.accept.sender == PEER
+    assert verdict.accept.shows_sender(None)
+    assert verdict.accept.shows_sender(PEER)
+    assert not verdict.accept.shows_sender("someone.else@example.com")
+
+
+def test_a_sent_create_without_sender_must_take_the_default() -> None:
+    verdict = decide(None, EmailRequest(status="sent", user_email=PEER), actor_email="me@example.com")
+    assert verdict.accept is not None
+    assert not verdict.accept.shows_sender(None)
+    assert verdict.accept.shows_sender(PEER)
 
 
 @pytest.mark.parametrize(
