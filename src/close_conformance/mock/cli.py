@@ -219,6 +219,18 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _listening(host: str, port: int) -> tuple[socket.socket, str, int] | None:
+    """A listening socket, the host as a URL shows it and the port; None after saying on stderr,
+    in one line, why it cannot listen."""
+    try:
+        sock = _listen(host, port)
+    except OSError as error:
+        print(f"close-mock: cannot listen on {host}:{port}: {error.strerror or error}", file=sys.stderr)
+        return None
+    bound, bound_port = sock.getsockname()[:2]
+    return sock, f"[{bound}]" if ":" in bound else bound, bound_port
+
+
 async def _serve(server: _Server, sock: socket.socket, announcement: str) -> None:
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started and not task.done():
@@ -256,16 +268,10 @@ def _run_server(args: argparse.Namespace) -> int:
         from close_conformance.sdk.proxy_cli import mock_proxy
 
         app, session = mock_proxy(app, API_PREFIX)
-    try:
-        sock = _listen(args.host, args.port)
-    except OSError as error:
-        print(
-            f"close-mock: cannot listen on {args.host}:{args.port}: {error.strerror or error}",
-            file=sys.stderr,
-        )
+    listening = _listening(args.host, args.port)
+    if listening is None:
         return EXIT_FAILURE
-    host, port = sock.getsockname()[:2]
-    shown_host = f"[{host}]" if ":" in host else host
+    sock, shown_host, port = listening
     announcement = json.dumps(
         {"base_url": f"http://{shown_host}:{port}{API_PREFIX}", "organizations": store.describe()}
     )
@@ -300,16 +306,10 @@ def _run_proxy(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return status
     app, session = upstream_proxy(args.upstream, args.timeout)
-    try:
-        sock = _listen(args.host, args.port)
-    except OSError as error:
-        print(
-            f"close-mock: cannot listen on {args.host}:{args.port}: {error.strerror or error}",
-            file=sys.stderr,
-        )
+    listening = _listening(args.host, args.port)
+    if listening is None:
         return EXIT_FAILURE
-    host, port = sock.getsockname()[:2]
-    shown_host = f"[{host}]" if ":" in host else host
+    sock, shown_host, port = listening
     base_path = session.validator.index.base_path
     announcement = json.dumps(
         {"base_url": f"http://{shown_host}:{port}{base_path}", "upstream": scrub(args.upstream)}
