@@ -72,7 +72,7 @@ def _live_target(context: runtime.RunContext) -> Target:
         elif not keys[role]:
             continue
         try:
-            identities[role] = preflight(settings.base_url, role, credentials)
+            identities[role] = preflight(settings.base_url, role, credentials, context.requests_sent)
         except PreflightError as error:
             _fail_preflight(f"{_OPTION[role]}: {error}")
     me, peer, outsider = identities.get("me"), identities.get("peer"), identities.get("outsider")

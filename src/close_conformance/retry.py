@@ -58,11 +58,16 @@ class Counter:
 
     def __init__(self) -> None:
         self.sent = 0
+        self.waits = 0
+        """429 answers waited out before sending again (the terminal summary's "waits on 429")."""
         self.exchanges: list[Exchange] = []
         """Appended per answer, drained by the report after each test phase: one tuple, no copy."""
 
     def add(self) -> None:
         self.sent += 1
+
+    def waited(self) -> None:
+        self.waits += 1
 
     def answered(self, method: str, url: str, status: int, body: bytes | None) -> None:
         self.exchanges.append((method, url, status, body))
@@ -97,6 +102,7 @@ class RateLimitedTransport(httpx.BaseTransport):
             delay = retry_delay(response.headers)
             response.close()
             self.waits.append(delay)
+            self._counter.waited()
             self._sleep(delay)
         self._counter.add()
         response = self._inner.handle_request(request)
@@ -133,6 +139,7 @@ class RateLimitedAdapter(HTTPAdapter):
                 return response
             delay = retry_delay(response.headers)
             response.close()
+            self._counter.waited()
             self._sleep(delay)
         self._counter.add()
         response = super().send(request, *args, **kwargs)

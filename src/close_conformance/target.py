@@ -126,11 +126,15 @@ def _describe_failure(base_url: str, error: Exception | None, response: httpx.Re
     return f"{base_url}/me/ answered {response.status_code}, not a Close /me/ object"
 
 
-def preflight(base_url: str, role: Role, credentials: Credentials) -> Identity:
-    """`GET /me/` as this identity; who it is, or one readable line saying why not."""
+def preflight(
+    base_url: str, role: Role, credentials: Credentials, counter: Counter | None = None
+) -> Identity:
+    """`GET /me/` as this identity; who it is, or one readable line saying why not. `counter`
+    counts the request among the run's (the terminal summary's "requests sent")."""
     response: httpx.Response | None = None
+    transport = RateLimitedTransport(httpx.HTTPTransport(), counter=counter)
     try:
-        with httpx.Client(timeout=TIMEOUT, transport=RateLimitedTransport(httpx.HTTPTransport())) as client:
+        with httpx.Client(timeout=TIMEOUT, transport=transport) as client:
             response = client.get(base_url + "/me/", headers={"Authorization": credentials.authorization})
     except httpx.HTTPError as error:
         raise PreflightError(_describe_failure(base_url, error, None)) from None
