@@ -16,6 +16,7 @@ import requests
 
 from close_conformance import runtime
 from close_conformance.client import CloseClient
+from close_conformance.concurrent import gather
 from close_conformance.generated import References
 from close_conformance.ledger import Entry, Ledger, leftover_ledgers
 from close_conformance.preconditions import expect_success
@@ -224,7 +225,7 @@ def ledger(
     try:
         yield run
     finally:
-        failed = run.cleanup(delete)
+        failed = run.cleanup(delete, gather)
         close_context.ledger = None
         if failed:
             reporter = request.config.get_terminal_writer()

@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import requests
 from requests.adapters import HTTPAdapter
+
+from close_conformance.concurrent import Gates
 
 __all__ = [
     "MAX_RETRIES",
@@ -83,18 +86,26 @@ class RateLimitedTransport(httpx.BaseTransport):
         max_retries: int = MAX_RETRIES,
         sleep: Callable[[float], None] = time.sleep,
         counter: Counter | None = None,
+        gates: Gates | None = None,
     ) -> None:
         self._inner = inner
         self._max_retries = max_retries
         self._sleep = sleep
         self._counter = counter or Counter()
+        self._gates = gates
         self.waits: list[float] = []
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        with _gated(self._gates, request.headers.get("authorization")) as answered:
+            response = self._inner.handle_request(request)
+            answered(response.headers)
+        return response
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # the body must be replayable
         for _ in range(self._max_retries):
             self._counter.add()
-            response = self._inner.handle_request(request)
+            response = self._send(request)
             self._counter.answered(request.method, str(request.url), response.status_code, request.content)
             if response.status_code != 429:
                 return response
@@ -105,7 +116,7 @@ class RateLimitedTransport(httpx.BaseTransport):
             self._counter.waited()
             self._sleep(delay)
         self._counter.add()
-        response = self._inner.handle_request(request)
+        response = self._send(request)
         self._counter.answered(request.method, str(request.url), response.status_code, request.content)
         return response
 
@@ -122,16 +133,26 @@ class RateLimitedAdapter(HTTPAdapter):
         max_retries: int = MAX_RETRIES,
         sleep: Callable[[float], None] = time.sleep,
         counter: Counter | None = None,
+        gates: Gates | None = None,
     ) -> None:
         super().__init__()
         self._retries = max_retries
         self._sleep = sleep
         self._counter = counter or Counter()
+        self._gates = gates
+
+    def _send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        authorization = request.headers.get("authorization")
+        key = authorization.decode() if isinstance(authorization, bytes) else authorization
+        with _gated(self._gates, key) as answered:
+            response = super().send(request, *args, **kwargs)
+            answered(response.headers)
+        return response
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         for _ in range(self._retries):
             self._counter.add()
-            response = super().send(request, *args, **kwargs)
+            response = self._send(request, *args, **kwargs)
             self._counter.answered(
                 str(request.method), str(request.url), response.status_code, _body(request)
             )
@@ -142,9 +163,25 @@ class RateLimitedAdapter(HTTPAdapter):
             self._counter.waited()
             self._sleep(delay)
         self._counter.add()
-        response = super().send(request, *args, **kwargs)
+        response = self._send(request, *args, **kwargs)
         self._counter.answered(str(request.method), str(request.url), response.status_code, _body(request))
         return response
+
+
+@contextmanager
+def _gated(gates: Gates | None, authorization: str | None) -> Iterator[Callable[[Mapping[str, str]], None]]:
+    """Hold one place of the credential's Gate while the request is out; the callback hands the
+    answer's headers over (the announced window); a request that raised frees its place too."""
+    if gates is None:
+        yield lambda headers: None
+        return
+    gate = gates(authorization)
+    gate.acquire()
+    seen: list[Mapping[str, str]] = []
+    try:
+        yield seen.append
+    finally:
+        gate.release(seen[0] if seen else None)
 
 
 def _body(request: requests.PreparedRequest) -> bytes | None:

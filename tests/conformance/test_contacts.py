@@ -29,6 +29,7 @@ from close_conformance import runtime
 from close_conformance.client import CloseClient, poll_until
 from close_conformance.client import json_or_none as _json
 from close_conformance.client import said as _said
+from close_conformance.concurrent import gather
 from close_conformance.models.contact import Contact, ContactModel, Expected, compare
 from close_conformance.target import Role, Target
 
@@ -281,28 +282,31 @@ class ContactMachine(RuleBasedStateMachine):
     # -- lists --------------------------------------------------------------------------
     @rule()
     def lists_by_lead(self) -> None:
-        """Each lead's list (and its `contacts`) holds exactly the model's contacts of it."""
-        for lead_id in sorted(self.model.leads):
-            want = set(self.model.of_lead(lead_id))
+        """Each lead's list (and its `contacts`) holds exactly the model's contacts of it; the
+        leads' checks are independent reads, sent at once."""
+        gather((lambda lead_id=lead_id: self.lead_lists(lead_id)) for lead_id in sorted(self.model.leads))
 
-            def listed(lead_id: str = lead_id, want: set[str] = want) -> bool:
-                return _ids(self.me.get("/contact/", lead_id=lead_id, _limit=200)) == want
+    def lead_lists(self, lead_id: str) -> None:
+        want = set(self.model.of_lead(lead_id))
 
-            def on_lead(lead_id: str = lead_id, want: set[str] = want) -> bool:
-                return self.lead_contacts(lead_id) == want
+        def listed(lead_id: str = lead_id, want: set[str] = want) -> bool:
+            return _ids(self.me.get("/contact/", lead_id=lead_id, _limit=200)) == want
 
-            if not self.eventually(listed):
-                response = self.me.get("/contact/", lead_id=lead_id, _limit=200)
-                got = _ids(response)
-                raise AssertionError(
-                    f"[{self.blame(got, want)}] GET /contact/?lead_id= lists {got}, the model {want}: "
-                    f"{_said(response)}"
-                )
-            if not self.eventually(on_lead):
-                got = self.lead_contacts(lead_id)
-                raise AssertionError(
-                    f"[{self.blame(got, want)}] GET /lead/{lead_id}/ has contacts {got}, the model {want}"
-                )
+        def on_lead(lead_id: str = lead_id, want: set[str] = want) -> bool:
+            return self.lead_contacts(lead_id) == want
+
+        if not self.eventually(listed):
+            response = self.me.get("/contact/", lead_id=lead_id, _limit=200)
+            got = _ids(response)
+            raise AssertionError(
+                f"[{self.blame(got, want)}] GET /contact/?lead_id= lists {got}, the model {want}: "
+                f"{_said(response)}"
+            )
+        if not self.eventually(on_lead):
+            got = self.lead_contacts(lead_id)
+            raise AssertionError(
+                f"[{self.blame(got, want)}] GET /lead/{lead_id}/ has contacts {got}, the model {want}"
+            )
 
     def blame(self, got: set[str] | None, want: set[str]) -> str:
         """The rule a wrong list breaks: a deleted contact still listed, or a live one missing."""
@@ -340,8 +344,12 @@ class ContactMachine(RuleBasedStateMachine):
         listed = _ids(response)
         assert listed is not None, f"[tenant.isolation] the outsider's contact list: {_said(response)}"
         assert not listed & mine, f"[tenant.isolation] the outsider lists my contacts {listed & mine}"
-        for lead_id in sorted(self.model.leads):
-            response = self.outsider.get("/contact/", lead_id=lead_id)
+        outsider = self.outsider
+        leads = sorted(self.model.leads)
+        answers = gather(
+            (lambda lead_id=lead_id: outsider.get("/contact/", lead_id=lead_id)) for lead_id in leads
+        )
+        for response in answers:
             listed = _ids(response)
             assert (listed is not None and not listed & mine) or response.status_code in refused, (
                 f"[tenant.isolation] the outsider listing my lead's contacts: expected 200 without them "
@@ -350,8 +358,7 @@ class ContactMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         """The leads this run made go at once (their contacts with them, or at session end)."""
-        for lead_id in self.made_leads:
-            self.me.delete(f"/lead/{lead_id}/")
+        gather((lambda lead_id=lead_id: self.me.delete(f"/lead/{lead_id}/")) for lead_id in self.made_leads)
 
 
 TestContactLifecycle = pytest.mark.rule(

@@ -26,6 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from close_conformance.checks import NO_JSON, Exchange, RuleViolation, Viewpoint, check_exchange
 from close_conformance.client import CloseClient, poll_until
+from close_conformance.concurrent import gather
 from close_conformance.ledger import Ledger
 from close_conformance.models.send_as import (
     EMPTY,
@@ -91,9 +92,12 @@ class Session:
     def start(self) -> SendAsModel:
         """The model, from the server's real state as the three identities see it."""
         found: dict[str, Association] = {}
-        for role in ROLES:
-            for key in ("allowing_user_id", "allowed_user_id"):
-                found.update((a.id, a) for a in self.listing(role, **{key: self.user(role)}))
+        views = [(role, key) for role in ROLES for key in ("allowing_user_id", "allowed_user_id")]
+        # Six independent reads: sent at once (close_conformance.concurrent).
+        for listed in gather(
+            (lambda role=role, key=key: self.listing(role, **{key: self.user(role)})) for role, key in views
+        ):
+            found.update((a.id, a) for a in listed)
         return self.model(sorted(found.values()))
 
     def cleanup(self) -> None:
@@ -577,14 +581,21 @@ class SendAsMachine(RuleBasedStateMachine):
     # -- what everyone sees -----------------------------------------------------------------
     @invariant()
     def each_identity_sees_what_the_model_says(self) -> None:
+        """After a write, each identity's associations as allowing user, all at once: every
+        association has one allowing user, so the three lists hold the whole state a write could
+        have changed (what each lists as allowed user is judged by `list_associations` steps)."""
         if not self.dirty:
             return
         self.dirty = False
-        for role in ROLES:
+
+        def view(role: Role) -> Callable[[], Verdict]:
             user = self.users[role]
-            for key in ("allowing", "allowed"):
-                expectation = self.model.expect_list(user, **{key: user})
-                self.session.judge(expectation, role, "GET", "/send_as/", query={f"{key}_user_id": user})
+            expectation = self.model.expect_list(user, allowing=user)
+            return lambda: self.session.judge(
+                expectation, role, "GET", "/send_as/", query={"allowing_user_id": user}
+            )
+
+        gather(view(role) for role in ROLES)
 
     def teardown(self) -> None:
         """Remove what this run created (through the API; the ledger cleans at the end too)."""
