@@ -12,6 +12,10 @@ step, a lead's lists, the run's cleanup can wait together. Two pieces:
   A request waits while the requests in flight would use up `remaining` before `reset`; after the
   reset the window allows `limit` again. Until a credential's first answer, one request at a time
   (the window is learnt before any burst); where the server announces no limit, `PARALLEL`.
+  Close limits each key per endpoint group (and the organization at 3x a key's limit): a Gate is
+  per key, not per group, and within a window keeps the lowest `remaining` any answer announced,
+  so it never goes past any group's limit (at worst it waits for a group it is not calling); the
+  run's two keys of one organization stay within its 3x.
   A serial run is unchanged (one in flight is always allowed while the window has room; a 429
   is still waited out by close_conformance.retry).
 """
