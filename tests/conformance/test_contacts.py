@@ -144,6 +144,11 @@ class ContactMachine(RuleBasedStateMachine):
         self.outsider = self.session.outsider
         self.model = ContactModel(strict=self.session.strict)
         self.made_leads: list[str] = []
+        self.listed: dict[str, frozenset[str]] = {}
+        """Per lead, the contacts my lists last showed right: a lead whose contacts the model has
+        not changed since (no create on it, move, or delete) is not listed again."""
+        self.outsider_listed: dict[str, frozenset[str]] = {}
+        """The same for the outsider's per-lead lists."""
 
     # -- helpers ------------------------------------------------------------------------
     def eventually(self, check: Callable[[], bool]) -> bool:
@@ -284,7 +289,13 @@ class ContactMachine(RuleBasedStateMachine):
     def lists_by_lead(self) -> None:
         """Each lead's list (and its `contacts`) holds exactly the model's contacts of it; the
         leads' checks are independent reads, sent at once."""
-        gather((lambda lead_id=lead_id: self.lead_lists(lead_id)) for lead_id in sorted(self.model.leads))
+        changed = self.changed_leads(self.listed)
+        gather((lambda lead_id=lead_id: self.lead_lists(lead_id)) for lead_id in changed)
+        self.listed.update((lead_id, self.model.of_lead(lead_id)) for lead_id in changed)
+
+    def changed_leads(self, listed: dict[str, frozenset[str]]) -> list[str]:
+        """The leads whose contacts, as the model holds them, differ from what was last listed."""
+        return [lead for lead in sorted(self.model.leads) if listed.get(lead) != self.model.of_lead(lead)]
 
     def lead_lists(self, lead_id: str) -> None:
         want = set(self.model.of_lead(lead_id))
@@ -345,7 +356,7 @@ class ContactMachine(RuleBasedStateMachine):
         assert listed is not None, f"[tenant.isolation] the outsider's contact list: {_said(response)}"
         assert not listed & mine, f"[tenant.isolation] the outsider lists my contacts {listed & mine}"
         outsider = self.outsider
-        leads = sorted(self.model.leads)
+        leads = self.changed_leads(self.outsider_listed)
         answers = gather(
             (lambda lead_id=lead_id: outsider.get("/contact/", lead_id=lead_id)) for lead_id in leads
         )
@@ -355,6 +366,7 @@ class ContactMachine(RuleBasedStateMachine):
                 f"[tenant.isolation] the outsider listing my lead's contacts: expected 200 without them "
                 f"or {sorted(refused)}, got {_said(response)}"
             )
+        self.outsider_listed.update((lead_id, self.model.of_lead(lead_id)) for lead_id in leads)
 
     def teardown(self) -> None:
         """The leads this run made go at once (their contacts with them, or at session end)."""
