@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -60,6 +61,7 @@ class Counter:
     and each answered one, for the conformance report's coverage (close_conformance.report)."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()  # concurrent requests (close_conformance.concurrent) count too
         self.sent = 0
         self.waits = 0
         """429 answers waited out before sending again (the terminal summary's "waits on 429")."""
@@ -67,10 +69,12 @@ class Counter:
         """Appended per answer, drained by the report after each test phase: one tuple, no copy."""
 
     def add(self) -> None:
-        self.sent += 1
+        with self._lock:
+            self.sent += 1
 
     def waited(self) -> None:
-        self.waits += 1
+        with self._lock:
+            self.waits += 1
 
     def answered(self, method: str, url: str, status: int, body: bytes | None) -> None:
         self.exchanges.append((method, url, status, body))
