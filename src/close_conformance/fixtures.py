@@ -16,6 +16,7 @@ import requests
 
 from close_conformance import runtime
 from close_conformance.client import CloseClient
+from close_conformance.concurrent import gather
 from close_conformance.generated import References
 from close_conformance.ledger import Entry, Ledger, leftover_ledgers
 from close_conformance.preconditions import expect_success
@@ -72,7 +73,7 @@ def _live_target(context: runtime.RunContext) -> Target:
         elif not keys[role]:
             continue
         try:
-            identities[role] = preflight(settings.base_url, role, credentials)
+            identities[role] = preflight(settings.base_url, role, credentials, context.requests_sent)
         except PreflightError as error:
             _fail_preflight(f"{_OPTION[role]}: {error}")
     me, peer, outsider = identities.get("me"), identities.get("peer"), identities.get("outsider")
@@ -224,7 +225,7 @@ def ledger(
     try:
         yield run
     finally:
-        failed = run.cleanup(delete)
+        failed = run.cleanup(delete, gather)
         close_context.ledger = None
         if failed:
             reporter = request.config.get_terminal_writer()

@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -161,12 +162,26 @@ class Ledger:
             raise GuardRefused(f"{method} {url}: {', '.join(refused)} was not created by this run")
 
     # -- cleanup --------------------------------------------------------------------------
-    def cleanup(self, delete: Callable[[Entry], bool]) -> list[Entry]:
+    def cleanup(
+        self,
+        delete: Callable[[Entry], bool],
+        run_all: Callable[[list[Callable[[], bool]]], list[bool]] | None = None,
+    ) -> list[Entry]:
         """Delete what is left, newest first (children before parents); returns what failed.
 
-        `delete` answers True when the object is gone (a 404 counts: already gone).
+        `delete` answers True when the object is gone (a 404 counts: already gone). `run_all`
+        runs independent deletes together (close_conformance.concurrent.gather): then the objects
+        that are nobody's parent go first, all at once, and the parents (leads) after them.
         """
-        failed = [entry for entry in reversed(self.entries()) if not _try(delete, entry)]
+        left = list(reversed(self.entries()))
+        if run_all is None:
+            failed = [entry for entry in left if not _try(delete, entry)]
+        else:
+            parents = {entry.parent for entry in left if entry.parent is not None}
+            failed = []
+            for wave in ([e for e in left if e.id not in parents], [e for e in left if e.id in parents]):
+                done = run_all([partial(_try, delete, entry) for entry in wave])
+                failed += [entry for entry, gone in zip(wave, done, strict=True) if not gone]
         if not failed:
             self.path.unlink(missing_ok=True)
         return failed

@@ -33,8 +33,10 @@ from close_conformance.fixtures import (  # noqa: F401 - fixtures are found in t
 from close_conformance.outcome import Tally, is_rule_failure, is_setup_rule_failure, rules_named
 from close_conformance.profiles import PROFILES, register_profiles
 from close_conformance.settings import ENV, RunSettings, SettingsError, given_base_url
+from close_conformance.spend import Spend
 
 TALLY = pytest.StashKey[Tally]()
+SPEND = pytest.StashKey[Spend]()
 SETTINGS = pytest.StashKey[RunSettings]()
 SELFTEST_DIR = "selftest"
 # pytest_runtest_logreport gets no config; the one tally of this process lives here.
@@ -176,6 +178,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     global _tally
     _tally = config.stash[TALLY] = Tally()
+    config.stash[SPEND] = Spend()
+    config.pluginmanager.register(config.stash[SPEND], "close-conformance-spend")
     try:
         settings = RunSettings.resolve(config.getoption, config.getini)
     except SettingsError as error:
@@ -445,11 +449,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "close-conformance: nothing was checked (every test skipped or deselected): not a pass", red=True
         )
     session.exitstatus = code
+    spend = session.config.stash[SPEND]
     _write_results(
         session.config,
         {
             "exit_code": code,
-            "requests_sent": runtime.current().requests_sent.sent,
+            "requests_sent": spend.sent,
+            "waits_on_429": spend.waits,
+            "requests_by_test": spend.by_test,
             "tests": tally.records,
             "collected": tally.collected,
         },

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import requests
 from requests.adapters import HTTPAdapter
+
+from close_conformance.concurrent import Gates
 
 __all__ = [
     "MAX_RETRIES",
@@ -57,12 +61,20 @@ class Counter:
     and each answered one, for the conformance report's coverage (close_conformance.report)."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()  # concurrent requests (close_conformance.concurrent) count too
         self.sent = 0
+        self.waits = 0
+        """429 answers waited out before sending again (the terminal summary's "waits on 429")."""
         self.exchanges: list[Exchange] = []
         """Appended per answer, drained by the report after each test phase: one tuple, no copy."""
 
     def add(self) -> None:
-        self.sent += 1
+        with self._lock:
+            self.sent += 1
+
+    def waited(self) -> None:
+        with self._lock:
+            self.waits += 1
 
     def answered(self, method: str, url: str, status: int, body: bytes | None) -> None:
         self.exchanges.append((method, url, status, body))
@@ -78,18 +90,26 @@ class RateLimitedTransport(httpx.BaseTransport):
         max_retries: int = MAX_RETRIES,
         sleep: Callable[[float], None] = time.sleep,
         counter: Counter | None = None,
+        gates: Gates | None = None,
     ) -> None:
         self._inner = inner
         self._max_retries = max_retries
         self._sleep = sleep
         self._counter = counter or Counter()
+        self._gates = gates
         self.waits: list[float] = []
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        with _gated(self._gates, request.headers.get("authorization")) as answered:
+            response = self._inner.handle_request(request)
+            answered(response.headers)
+        return response
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # the body must be replayable
         for _ in range(self._max_retries):
             self._counter.add()
-            response = self._inner.handle_request(request)
+            response = self._send(request)
             self._counter.answered(request.method, str(request.url), response.status_code, request.content)
             if response.status_code != 429:
                 return response
@@ -97,9 +117,10 @@ class RateLimitedTransport(httpx.BaseTransport):
             delay = retry_delay(response.headers)
             response.close()
             self.waits.append(delay)
+            self._counter.waited()
             self._sleep(delay)
         self._counter.add()
-        response = self._inner.handle_request(request)
+        response = self._send(request)
         self._counter.answered(request.method, str(request.url), response.status_code, request.content)
         return response
 
@@ -116,16 +137,26 @@ class RateLimitedAdapter(HTTPAdapter):
         max_retries: int = MAX_RETRIES,
         sleep: Callable[[float], None] = time.sleep,
         counter: Counter | None = None,
+        gates: Gates | None = None,
     ) -> None:
         super().__init__()
         self._retries = max_retries
         self._sleep = sleep
         self._counter = counter or Counter()
+        self._gates = gates
+
+    def _send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        authorization = request.headers.get("authorization")
+        key = authorization.decode() if isinstance(authorization, bytes) else authorization
+        with _gated(self._gates, key) as answered:
+            response = super().send(request, *args, **kwargs)
+            answered(response.headers)
+        return response
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         for _ in range(self._retries):
             self._counter.add()
-            response = super().send(request, *args, **kwargs)
+            response = self._send(request, *args, **kwargs)
             self._counter.answered(
                 str(request.method), str(request.url), response.status_code, _body(request)
             )
@@ -133,11 +164,28 @@ class RateLimitedAdapter(HTTPAdapter):
                 return response
             delay = retry_delay(response.headers)
             response.close()
+            self._counter.waited()
             self._sleep(delay)
         self._counter.add()
-        response = super().send(request, *args, **kwargs)
+        response = self._send(request, *args, **kwargs)
         self._counter.answered(str(request.method), str(request.url), response.status_code, _body(request))
         return response
+
+
+@contextmanager
+def _gated(gates: Gates | None, authorization: str | None) -> Iterator[Callable[[Mapping[str, str]], None]]:
+    """Hold one place of the credential's Gate while the request is out; the callback hands the
+    answer's headers over (the announced window); a request that raised frees its place too."""
+    if gates is None:
+        yield lambda headers: None
+        return
+    gate = gates(authorization)
+    gate.acquire()
+    seen: list[Mapping[str, str]] = []
+    try:
+        yield seen.append
+    finally:
+        gate.release(seen[0] if seen else None)
 
 
 def _body(request: requests.PreparedRequest) -> bytes | None:

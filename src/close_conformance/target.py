@@ -15,6 +15,7 @@ from typing import Any, Literal
 import httpx
 import requests
 
+from close_conformance.concurrent import Gates
 from close_conformance.retry import Counter, RateLimitedAdapter, RateLimitedTransport
 
 __all__ = ["ROLES", "Credentials", "Identity", "PreflightError", "Role", "Target", "preflight"]
@@ -75,6 +76,8 @@ class Target:
     contact.custom-fields: the embedded mock's, or `CLOSE_CONTACT_TEXT_FIELD` live (Close has no
     way to learn one within this contract's operations)."""
     requests_sent: Counter = field(default_factory=Counter, repr=False)
+    gates: Gates = field(default_factory=Gates, repr=False)
+    """Per key, the requests in flight within the window the server announces (concurrent.py)."""
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
 
     def identity(self, role: Role) -> Identity | None:
@@ -90,7 +93,9 @@ class Target:
             base_url=self.base_url,
             headers=identity.headers,
             timeout=TIMEOUT,
-            transport=RateLimitedTransport(httpx.HTTPTransport(), counter=self.requests_sent),
+            transport=RateLimitedTransport(
+                httpx.HTTPTransport(), counter=self.requests_sent, gates=self.gates
+            ),
         )
         self._clients.append(client)
         return client
@@ -98,7 +103,7 @@ class Target:
     def session(self) -> requests.Session:
         """A requests session for schemathesis' `case.call`, honouring 429."""
         session = requests.Session()
-        adapter = RateLimitedAdapter(counter=self.requests_sent)
+        adapter = RateLimitedAdapter(counter=self.requests_sent, gates=self.gates)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -126,11 +131,15 @@ def _describe_failure(base_url: str, error: Exception | None, response: httpx.Re
     return f"{base_url}/me/ answered {response.status_code}, not a Close /me/ object"
 
 
-def preflight(base_url: str, role: Role, credentials: Credentials) -> Identity:
-    """`GET /me/` as this identity; who it is, or one readable line saying why not."""
+def preflight(
+    base_url: str, role: Role, credentials: Credentials, counter: Counter | None = None
+) -> Identity:
+    """`GET /me/` as this identity; who it is, or one readable line saying why not. `counter`
+    counts the request among the run's (the terminal summary's "requests sent")."""
     response: httpx.Response | None = None
+    transport = RateLimitedTransport(httpx.HTTPTransport(), counter=counter)
     try:
-        with httpx.Client(timeout=TIMEOUT, transport=RateLimitedTransport(httpx.HTTPTransport())) as client:
+        with httpx.Client(timeout=TIMEOUT, transport=transport) as client:
             response = client.get(base_url + "/me/", headers={"Authorization": credentials.authorization})
     except httpx.HTTPError as error:
         raise PreflightError(_describe_failure(base_url, error, None)) from None

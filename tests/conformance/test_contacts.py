@@ -29,6 +29,7 @@ from close_conformance import runtime
 from close_conformance.client import CloseClient, poll_until
 from close_conformance.client import json_or_none as _json
 from close_conformance.client import said as _said
+from close_conformance.concurrent import gather
 from close_conformance.models.contact import Contact, ContactModel, Expected, compare
 from close_conformance.target import Role, Target
 
@@ -143,6 +144,11 @@ class ContactMachine(RuleBasedStateMachine):
         self.outsider = self.session.outsider
         self.model = ContactModel(strict=self.session.strict)
         self.made_leads: list[str] = []
+        self.listed: dict[str, frozenset[str]] = {}
+        """Per lead, the contacts my lists last showed right: a lead whose contacts the model has
+        not changed since (no create on it, move, or delete) is not listed again."""
+        self.outsider_listed: dict[str, frozenset[str]] = {}
+        """The same for the outsider's per-lead lists."""
 
     # -- helpers ------------------------------------------------------------------------
     def eventually(self, check: Callable[[], bool]) -> bool:
@@ -281,28 +287,37 @@ class ContactMachine(RuleBasedStateMachine):
     # -- lists --------------------------------------------------------------------------
     @rule()
     def lists_by_lead(self) -> None:
-        """Each lead's list (and its `contacts`) holds exactly the model's contacts of it."""
-        for lead_id in sorted(self.model.leads):
-            want = set(self.model.of_lead(lead_id))
+        """Each lead's list (and its `contacts`) holds exactly the model's contacts of it; the
+        leads' checks are independent reads, sent at once."""
+        changed = self.changed_leads(self.listed)
+        gather((lambda lead_id=lead_id: self.lead_lists(lead_id)) for lead_id in changed)
+        self.listed.update((lead_id, self.model.of_lead(lead_id)) for lead_id in changed)
 
-            def listed(lead_id: str = lead_id, want: set[str] = want) -> bool:
-                return _ids(self.me.get("/contact/", lead_id=lead_id, _limit=200)) == want
+    def changed_leads(self, listed: dict[str, frozenset[str]]) -> list[str]:
+        """The leads whose contacts, as the model holds them, differ from what was last listed."""
+        return [lead for lead in sorted(self.model.leads) if listed.get(lead) != self.model.of_lead(lead)]
 
-            def on_lead(lead_id: str = lead_id, want: set[str] = want) -> bool:
-                return self.lead_contacts(lead_id) == want
+    def lead_lists(self, lead_id: str) -> None:
+        want = set(self.model.of_lead(lead_id))
 
-            if not self.eventually(listed):
-                response = self.me.get("/contact/", lead_id=lead_id, _limit=200)
-                got = _ids(response)
-                raise AssertionError(
-                    f"[{self.blame(got, want)}] GET /contact/?lead_id= lists {got}, the model {want}: "
-                    f"{_said(response)}"
-                )
-            if not self.eventually(on_lead):
-                got = self.lead_contacts(lead_id)
-                raise AssertionError(
-                    f"[{self.blame(got, want)}] GET /lead/{lead_id}/ has contacts {got}, the model {want}"
-                )
+        def listed(lead_id: str = lead_id, want: set[str] = want) -> bool:
+            return _ids(self.me.get("/contact/", lead_id=lead_id, _limit=200)) == want
+
+        def on_lead(lead_id: str = lead_id, want: set[str] = want) -> bool:
+            return self.lead_contacts(lead_id) == want
+
+        if not self.eventually(listed):
+            response = self.me.get("/contact/", lead_id=lead_id, _limit=200)
+            got = _ids(response)
+            raise AssertionError(
+                f"[{self.blame(got, want)}] GET /contact/?lead_id= lists {got}, the model {want}: "
+                f"{_said(response)}"
+            )
+        if not self.eventually(on_lead):
+            got = self.lead_contacts(lead_id)
+            raise AssertionError(
+                f"[{self.blame(got, want)}] GET /lead/{lead_id}/ has contacts {got}, the model {want}"
+            )
 
     def blame(self, got: set[str] | None, want: set[str]) -> str:
         """The rule a wrong list breaks: a deleted contact still listed, or a live one missing."""
@@ -340,18 +355,22 @@ class ContactMachine(RuleBasedStateMachine):
         listed = _ids(response)
         assert listed is not None, f"[tenant.isolation] the outsider's contact list: {_said(response)}"
         assert not listed & mine, f"[tenant.isolation] the outsider lists my contacts {listed & mine}"
-        for lead_id in sorted(self.model.leads):
-            response = self.outsider.get("/contact/", lead_id=lead_id)
+        outsider = self.outsider
+        leads = self.changed_leads(self.outsider_listed)
+        answers = gather(
+            (lambda lead_id=lead_id: outsider.get("/contact/", lead_id=lead_id)) for lead_id in leads
+        )
+        for response in answers:
             listed = _ids(response)
             assert (listed is not None and not listed & mine) or response.status_code in refused, (
                 f"[tenant.isolation] the outsider listing my lead's contacts: expected 200 without them "
                 f"or {sorted(refused)}, got {_said(response)}"
             )
+        self.outsider_listed.update((lead_id, self.model.of_lead(lead_id)) for lead_id in leads)
 
     def teardown(self) -> None:
         """The leads this run made go at once (their contacts with them, or at session end)."""
-        for lead_id in self.made_leads:
-            self.me.delete(f"/lead/{lead_id}/")
+        gather((lambda lead_id=lead_id: self.me.delete(f"/lead/{lead_id}/")) for lead_id in self.made_leads)
 
 
 TestContactLifecycle = pytest.mark.rule(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 import pytest
@@ -26,6 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from close_conformance.checks import NO_JSON, Exchange, RuleViolation, Viewpoint, check_exchange
 from close_conformance.client import CloseClient, poll_until
+from close_conformance.concurrent import gather
 from close_conformance.ledger import Ledger
 from close_conformance.models.send_as import (
     EMPTY,
@@ -91,14 +93,19 @@ class Session:
     def start(self) -> SendAsModel:
         """The model, from the server's real state as the three identities see it."""
         found: dict[str, Association] = {}
-        for role in ROLES:
-            for key in ("allowing_user_id", "allowed_user_id"):
-                found.update((a.id, a) for a in self.listing(role, **{key: self.user(role)}))
+        views = [(role, key) for role in ROLES for key in ("allowing_user_id", "allowed_user_id")]
+        # Six independent reads: sent at once (close_conformance.concurrent).
+        for listed in gather(
+            (lambda role=role, key=key: self.listing(role, **{key: self.user(role)})) for role, key in views
+        ):
+            found.update((a.id, a) for a in listed)
         return self.model(sorted(found.values()))
 
     def cleanup(self) -> None:
-        """Delete what was created through this session, as the allowing user (no checks)."""
-        for association in list(self.created.values()):
+        """Delete what was created through this session, as the allowing user (no checks); each
+        association is its own pair, so the deletes go out together."""
+
+        def delete(association: Association) -> None:
             client = self.api(self.role_of(association.allowing_user_id, "me"))
             if association.id.startswith("sdas_"):
                 client.delete(f"/send_as/{association.id}/")
@@ -111,6 +118,8 @@ class Session:
                     allowing_user_id=association.allowing_user_id,
                     allowed_user_id=association.allowed_user_id,
                 )
+
+        gather(partial(delete, association) for association in list(self.created.values()))
         self.created.clear()
 
     def model(self, associations: list[Association]) -> SendAsModel:
@@ -265,13 +274,15 @@ def test_list_with_every_filter_combination(send_as: Session, actor: Role) -> No
     state = send_as.start()
     own(send_as, state, "me", "peer")
     own(send_as, state, "peer", "me")
-    for allowing in (None, *ROLES):
-        for allowed in (None, *ROLES):
-            filters = {k: send_as.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
-            query = {f"{k}_user_id": v for k, v in filters.items()}
-            send_as.judge(
-                state.expect_list(send_as.user(actor), **filters), actor, "GET", "/send_as/", query=query
-            )
+
+    def listed(allowing: Role | None, allowed: Role | None) -> Verdict:
+        filters = {k: send_as.user(r) for k, r in (("allowing", allowing), ("allowed", allowed)) if r}
+        query = {f"{k}_user_id": v for k, v in filters.items()}
+        expectation = state.expect_list(send_as.user(actor), **filters)
+        return send_as.judge(expectation, actor, "GET", "/send_as/", query=query)
+
+    # Sixteen reads that change nothing: sent at once, the first wrong one (in this order) reported.
+    gather(partial(listed, allowing, allowed) for allowing in (None, *ROLES) for allowed in (None, *ROLES))
 
 
 @pytest.mark.rule("send_as.delete-by-users")
@@ -433,7 +444,7 @@ class SendAsMachine(RuleBasedStateMachine):
         # Somebody else's (not created by this session): read, never written to.
         self.foreign = frozenset(a.pair for a in self.model.state if not session.ledger.owns(a.id))
         self.dirty = False
-        """A write was sent since the views were last compared (reads change nothing)."""
+        """A write was carried out since the views were last compared (reads change nothing)."""
         self.seen: dict[str, None] = dict.fromkeys(a.id for a in self.model.state)
         """Every id seen, in the order seen (ids are random: sorting them would make picks so)."""
 
@@ -466,8 +477,10 @@ class SendAsMachine(RuleBasedStateMachine):
         query: dict[str, str] | None = None,
         body: Any = None,
     ) -> None:
-        self.dirty = self.dirty or method != "GET"
         verdict = self.session.judge(expectation, actor, method, path, query=query, body=body)
+        # Only a write the server carried out changes what the identities see. A refused one that
+        # changed something anyway still shows at the next check, which lists the whole state.
+        self.dirty = self.dirty or (method != "GET" and verdict.succeeded)
         self.model.apply(verdict)
         self.seen.update(dict.fromkeys(a.id for a in verdict.added))
 
@@ -577,14 +590,21 @@ class SendAsMachine(RuleBasedStateMachine):
     # -- what everyone sees -----------------------------------------------------------------
     @invariant()
     def each_identity_sees_what_the_model_says(self) -> None:
+        """After a write, each identity's associations as allowing user, all at once: every
+        association has one allowing user, so the three lists hold the whole state a write could
+        have changed (what each lists as allowed user is judged by `list_associations` steps)."""
         if not self.dirty:
             return
         self.dirty = False
-        for role in ROLES:
+
+        def view(role: Role) -> Callable[[], Verdict]:
             user = self.users[role]
-            for key in ("allowing", "allowed"):
-                expectation = self.model.expect_list(user, **{key: user})
-                self.session.judge(expectation, role, "GET", "/send_as/", query={f"{key}_user_id": user})
+            expectation = self.model.expect_list(user, allowing=user)
+            return lambda: self.session.judge(
+                expectation, role, "GET", "/send_as/", query={"allowing_user_id": user}
+            )
+
+        gather(view(role) for role in ROLES)
 
     def teardown(self) -> None:
         """Remove what this run created (through the API; the ledger cleans at the end too)."""

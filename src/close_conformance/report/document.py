@@ -64,6 +64,9 @@ class RunInfo:
     seconds: float
     exit_code: int
     exit_code_without_baseline: int
+    requests_sent: int = 0
+    """Requests the run sent to the target, 429 retries included (close_conformance.spend)."""
+    waits_on_429: int = 0
 
 
 def source_link(source: str) -> dict[str, str | None]:
@@ -202,6 +205,8 @@ def build(
             "versions": dict(info.versions),
             "started": info.started.isoformat(timespec="seconds"),
             "duration_seconds": round(info.seconds, 3),
+            "requests_sent": info.requests_sent,
+            "waits_on_429": info.waits_on_429,
             "exit_code": info.exit_code,
             "exit_meaning": EXIT_MEANINGS.get(info.exit_code, "unknown"),
             "exit_code_without_baseline": info.exit_code_without_baseline,

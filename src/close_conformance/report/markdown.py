@@ -26,7 +26,9 @@ def as_markdown(document: Mapping[str, Any]) -> str:
         f"## Close API conformance: {summary['verdict']}",
         "",
         f"Target {run['target']} · profile {run['profile']} · seed {run['seed']} · {run['reading']} reading"
-        f" · {run['duration_seconds']:.1f} s · exit {run['exit_code']} ({run['exit_meaning']})",
+        f" · {run['duration_seconds']:.1f} s · {run.get('requests_sent', 0):,} requests"
+        f" ({run.get('waits_on_429', 0):,} waits on 429)"
+        f" · exit {run['exit_code']} ({run['exit_meaning']})",
         "",
         f"Rules: {rules['fail']} failed · {rules['pass']} passed · {rules['not run']} not run."
         f" Failures: {summary['new_failures']} new, {summary['known_failures']} known divergence(s).",

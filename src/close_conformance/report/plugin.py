@@ -23,7 +23,7 @@ import pytest
 
 from close_conformance import runtime
 from close_conformance.outcome import CONFORMANT, RULE_BROKEN
-from close_conformance.plugin import SETTINGS, TALLY
+from close_conformance.plugin import SETTINGS, SPEND, TALLY
 from close_conformance.report import baseline as baselines
 from close_conformance.report.document import RunInfo, build
 from close_conformance.report.observe import pytest_runtest_makereport, wanted  # noqa: F401 - hook
@@ -196,6 +196,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     started, clock = config.stash[_STARTED]
     verdicts = rule_verdicts(contract, records, failures, OperationIndex(contract))
+    spent = config.stash.get(SPEND, None)
     info = RunInfo(
         target=url_without_credentials(settings.base_url) if settings.base_url else "embedded reference mock",
         live=settings.live,
@@ -210,6 +211,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         seconds=time.monotonic() - clock,
         exit_code=code,
         exit_code_without_baseline=without,
+        requests_sent=spent.sent if spent else 0,
+        waits_on_429=spent.waits if spent else 0,
     )
     document = build(
         info,

@@ -52,6 +52,10 @@ def test_the_json_follows_its_schema_and_names_the_broken_rule(faulty_run: Run) 
     assert (run["exit_code"], run["profile"], run["seed"], run["reading"]) == (1, "quick", 1, "default")
     assert run["mock_faults"] == [FAULT]
     assert run["selection"]["rules"] == [RULE]
+    # What the run spent, as its terminal summary says it (close_conformance.spend).
+    assert run["requests_sent"] > 0
+    assert run["waits_on_429"] == 0
+    assert f"close-conformance: {run['requests_sent']:,} requests sent, 0 waits on 429" in faulty_run.output
     assert document["summary"]["verdict"] == "not conformant"
     rules = {rule["id"]: rule for rule in document["rules"]}
     assert rules[RULE]["verdict"] == "fail"
