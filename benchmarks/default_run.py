@@ -35,6 +35,9 @@ def main() -> int:
     caught = re.findall(r"^\d+/\d+ faults caught$", proof.read_text(), re.MULTILINE) if proof.exists() else []
     print(f"default run: {seconds:.0f} s wall, exit {done.returncode}")
     print(f"  {lines[-1] if lines else done.stderr[-300:]}")
+    for line in lines:
+        if line.startswith(("FAILED", "ERROR")):
+            print(f"  {line[:300]}")
     if spent:
         print(f"  {spent}")
     if proof_total:
