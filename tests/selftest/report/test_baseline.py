@@ -146,27 +146,6 @@ def test_a_malformed_baseline_is_one_line_naming_the_file(tmp_path: Path, text: 
 def test_a_run_with_a_malformed_baseline_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "baseline.yaml"
     path.write_text("divergences: {}")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "tests/conformance",
-            "-p",
-            "no:cacheprovider",
-            "-n",
-            "0",
-            "--rule",
-            RULE,
-            "--close-baseline",
-            str(path),
-            "--collect-only",
-            "-q",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 2, done.stdout[-2000:]
-    assert "--close-baseline" in done.stderr + done.stdout
+    run = run_suite(tmp_path, "--rule", RULE, "--close-baseline", str(path), "--collect-only")
+    assert run.code == 2, run.output[-2000:]
+    assert "--close-baseline" in run.output
