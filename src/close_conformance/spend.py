@@ -12,7 +12,8 @@ Under xdist each worker counts its own and the controller adds them up.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import contextlib
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
@@ -50,32 +51,32 @@ class Spend:
     def waits(self) -> int:
         return runtime.current().requests_sent.waits + self._workers_waits
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+    @contextlib.contextmanager
+    def _charging(self, name: str) -> Iterator[None]:
+        """Charge what is sent inside (one phase of a test) to `name`."""
         before = self._sent()
         try:
-            return (yield)
+            yield
         finally:
-            self._charge(item.nodeid, self._sent() - before)
+            self._charge(name, self._sent() - before)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        with self._charging(item.nodeid):
+            return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        before = self._sent()
-        try:
+        with self._charging(item.nodeid):
             return (yield)
-        finally:
-            self._charge(item.nodeid, self._sent() - before)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(
         self, item: pytest.Item, nextitem: pytest.Item | None
     ) -> Generator[None, None, None]:
-        before = self._sent()
-        try:
+        # The last item's teardown finalizes the session fixtures (the ledger's cleanup).
+        with self._charging(SESSION_TEARDOWN if nextitem is None else item.nodeid):
             return (yield)
-        finally:
-            # The last item's teardown finalizes the session fixtures (the ledger's cleanup).
-            self._charge(SESSION_TEARDOWN if nextitem is None else item.nodeid, self._sent() - before)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         workeroutput = getattr(session.config, "workeroutput", None)
