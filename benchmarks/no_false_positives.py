@@ -21,7 +21,7 @@ from _suite import ROOT, SuiteRun
 
 from close_conformance.contract import default_contract
 from close_conformance.mock.readings import alternatives
-from close_conformance.proof import WORKERS, run_pytest
+from close_conformance.proof import WORKERS, run_pytest, warm_imports
 from close_conformance.readings_proof import combined, not_covered
 from close_conformance.served import serve
 
@@ -128,11 +128,7 @@ def main() -> int:
     work = [(*configuration, seed) for configuration in configurations for seed in seeds]
     print(f"   {'target':18} {'reading':44} {'mode':7} {'seed':>4} {'exit':>4} {'seconds':>8}  result")
     false_positives = runs = 0
-    import pytest  # noqa: F401 - imported before forking: every run starts warm
-    import schemathesis  # noqa: F401
-
-    import close_conformance.plugin  # noqa: F401
-
+    warm_imports()  # before forking: every run starts warm
     processes = multiprocessing.get_context("fork").Pool(max(args.jobs, 1), maxtasksperchild=1)
     # Threads only wait on the pool; twice its size keeps it fed with embedded and HTTP runs.
     with processes, ThreadPoolExecutor(max_workers=2 * max(args.jobs, 1)) as threads:
