@@ -9,6 +9,7 @@ and 429s waited, from the run's `--close-results` (issue 14).
     python benchmarks/remote.py                          # quick and standard at 100 ms
     python benchmarks/remote.py --profile thorough --latency-ms 150
     python benchmarks/remote.py --latency-ms 0           # loopback, for comparison
+    python benchmarks/remote.py --workers 0              # serial (default: -n auto, as a user runs it)
     python benchmarks/remote.py --rate-limit 20 --profile quick   # a server announcing a limit
     python benchmarks/remote.py --profile quick -- tests/conformance/test_send_as.py  # some files
 
@@ -130,14 +131,16 @@ def _swap_url(args: list[str], url: str) -> list[str]:
     return [*args[: index + 1], url, *args[index + 2 :]]
 
 
-def run(profile: str, latency_ms: float, serve_options: list[str], extra: list[str], seed: int) -> dict:
+def run(
+    profile: str, latency_ms: float, serve_options: list[str], extra: list[str], seed: int, workers: str
+) -> dict:
     """One suite run; its --close-results, wall time and summary line."""
     with tempfile.TemporaryDirectory() as scratch, serve(*serve_options) as served:
         results = Path(scratch) / "results.json"
         with behind_proxy(served.base_url, latency_ms) as url:
             command = [
                 sys.executable, "-m", "pytest", *(extra or ["tests/conformance"]),
-                "-p", "no:cacheprovider", "-q", "-n", "0", "--seed", str(seed),
+                "-p", "no:cacheprovider", "-q", "-n", workers, "--dist", "loadgroup", "--seed", str(seed),
                 "--hypothesis-profile", profile, "--close-results", str(results),
                 "--close-state-dir", str(Path(scratch) / "state"),
                 *_swap_url(served.suite_args(), url),
@@ -148,7 +151,14 @@ def run(profile: str, latency_ms: float, serve_options: list[str], extra: list[s
         lines = [line for line in done.stdout.splitlines() if line.strip()]
         data = json.loads(results.read_text()) if results.exists() else {}
     summary = lines[-1] if lines else done.stderr[-300:]
-    return {"exit": done.returncode, "seconds": seconds, "summary": summary, "results": data}
+    failed = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    return {
+        "exit": done.returncode,
+        "seconds": seconds,
+        "summary": summary,
+        "failed": failed,
+        "results": data,
+    }
 
 
 def _table(title: str, counts: Counter[str], top: int) -> None:
@@ -172,6 +182,8 @@ def report(profile: str, latency_ms: float, outcome: dict, top: int) -> None:
         f"{data.get('requests_sent', 0):,} requests, {data.get('waits_on_429', 0):,} waits on 429"
     )
     print(f"  pytest: {outcome['summary']}")
+    for line in outcome["failed"]:
+        print(f"    {line}")
     if SESSION_TEARDOWN in by_test:
         print(f"  cleanup at the end: {by_test[SESSION_TEARDOWN]:,} requests")
     _table("per test file", per_file, top)
@@ -190,6 +202,10 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="the suite's --seed (default 1)")
     parser.add_argument("--rate-limit", type=int, help="close-mock serve --rate-limit N (requests/s per key)")
+    parser.add_argument(
+        "--workers", default="auto",
+        help="pytest -n: auto (what a user's `pytest -n auto` gets against a server) or a count; 0 = serial",
+    )  # fmt: skip
     parser.add_argument("--top", type=int, default=15, help="rows per table (default 15)")
     parser.add_argument("--json", type=Path, help="also write every run's numbers here")
     parser.add_argument("pytest_args", nargs="*", help="test paths instead of tests/conformance (after --)")
@@ -197,7 +213,7 @@ def main() -> None:
     serve_options = ["--rate-limit", str(args.rate_limit)] if args.rate_limit else []
     rows = []
     for profile in args.profiles or ["quick", "standard"]:
-        outcome = run(profile, args.latency_ms, serve_options, args.pytest_args, args.seed)
+        outcome = run(profile, args.latency_ms, serve_options, args.pytest_args, args.seed, args.workers)
         report(profile, args.latency_ms, outcome, args.top)
         rows.append((profile, outcome))
     print(f"\n{'profile':10} {'latency':>8} {'exit':>4} {'seconds':>8} {'requests':>9} {'429 waits':>9}")

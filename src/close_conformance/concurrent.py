@@ -16,6 +16,9 @@ step, a lead's lists, the run's cleanup can wait together. Two pieces:
   per key, not per group, and within a window keeps the lowest `remaining` any answer announced,
   so it never goes past any group's limit (at worst it waits for a group it is not calling); the
   run's two keys of one organization stay within its 3x.
+  The run's xdist workers against one server share its keys: each worker's Gate takes its
+  `share` of a window (`remaining` and `limit` divided by the worker count, rounded down), so
+  together they stay within what the server announced.
   A serial run is unchanged (one in flight is always allowed while the window has room; a 429
   is still waited out by close_conformance.retry).
 """
@@ -54,8 +57,11 @@ def gather(calls: Iterable[Callable[[], T]], *, parallel: int = PARALLEL) -> lis
 class Gate:
     """In-flight requests of one credential, held within the server's announced window."""
 
-    def __init__(self, parallel: int = PARALLEL, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, parallel: int = PARALLEL, clock: Callable[[], float] = time.monotonic, *, share: int = 1
+    ) -> None:
         self._parallel = parallel
+        self._share = max(share, 1)
         self._clock = clock
         self._cond = threading.Condition()
         self._in_flight = 0
@@ -72,9 +78,9 @@ class Gate:
             return self._parallel, None
         if now >= self._reset_at:
             # A new window: `limit` again (what the server said; PARALLEL when it said no limit).
-            window = self._limit if self._limit is not None else self._parallel
+            window = self._limit // self._share if self._limit is not None else self._parallel
             return min(self._parallel, max(window, 1)), None
-        return min(self._parallel, self._remaining), self._reset_at - now
+        return min(self._parallel, self._remaining // self._share), self._reset_at - now
 
     def acquire(self) -> None:
         """Wait until one more request fits, then count it in flight."""
@@ -123,8 +129,10 @@ def _announced(headers: Mapping[str, str]) -> tuple[int | None, int | None, floa
 class Gates:
     """One Gate per credential (the `Authorization` header): Close limits each key on its own."""
 
-    def __init__(self, parallel: int = PARALLEL) -> None:
+    def __init__(self, parallel: int = PARALLEL, *, share: int = 1) -> None:
+        """`share`: processes sending with the same keys at once (the run's xdist workers)."""
         self._parallel = parallel
+        self._share = share
         self._gates: dict[str, Gate] = {}
         self._lock = threading.Lock()
 
@@ -132,5 +140,5 @@ class Gates:
         with self._lock:
             key = authorization or ""
             if key not in self._gates:
-                self._gates[key] = Gate(self._parallel)
+                self._gates[key] = Gate(self._parallel, share=self._share)
             return self._gates[key]

@@ -16,7 +16,7 @@ import requests
 
 from close_conformance import runtime
 from close_conformance.client import CloseClient
-from close_conformance.concurrent import gather
+from close_conformance.concurrent import Gates, gather
 from close_conformance.generated import References
 from close_conformance.ledger import Entry, Ledger, leftover_ledgers
 from close_conformance.preconditions import expect_success
@@ -87,6 +87,9 @@ def _live_target(context: runtime.RunContext) -> Target:
         live=True,
         alternates=alternates,
         contact_text_field=os.environ.get("CLOSE_CONTACT_TEXT_FIELD") or None,
+        # The run's xdist workers send with the same keys to this one server: each takes its
+        # share of the rate-limit window (an embedded mock is a worker's own).
+        gates=Gates(share=int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))),
     )
 
 

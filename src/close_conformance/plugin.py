@@ -39,6 +39,10 @@ TALLY = pytest.StashKey[Tally]()
 SPEND = pytest.StashKey[Spend]()
 SETTINGS = pytest.StashKey[RunSettings]()
 SELFTEST_DIR = "selftest"
+SEND_AS_RULES = "send_as."
+SEND_AS_GROUP = "send-as"
+SERVER_WORKERS = 4
+"""`-n auto` against a server: a request waits 100-200 ms there, so more workers than cores."""
 # pytest_runtest_logreport gets no config; the one tally of this process lives here.
 _tally: Tally | None = None
 
@@ -224,10 +228,14 @@ def _register_checks() -> None:
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto` against a server (--base-url): no workers. The run's three identities share one
-    organization there, so two workers would see each other's writes (a Send As pair is one per
-    organization: one worker's cleanup revokes the other's); each embedded mock is a worker's own."""
-    return 0 if given_base_url(config.getoption, config.getini) else None
+    """`-n auto` against a server (--base-url): SERVER_WORKERS workers under `--dist loadgroup`,
+    else none. The workers share the server's one organization: each keeps a ledger of its own
+    and touches only what it created, and every test that may create or revoke a Send As pair
+    (one per organization) runs on one worker (the `send-as` group, `_mark`); without loadgroup
+    that grouping would not hold. Each embedded mock is a worker's own: xdist's own count."""
+    if not given_base_url(config.getoption, config.getini):
+        return None
+    return SERVER_WORKERS if config.getoption("dist", None) == "loadgroup" else 0
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -286,14 +294,9 @@ def _group(item: pytest.Item) -> None:
         _rename(item, f"{item.nodeid}@{'_'.join(names)}")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False):
-        for item in items:
-            _group(item)  # an xdist worker's collection: the controller schedules by these ids
-    settings = config.stash.get(SETTINGS, None)
-    if settings is None:
-        return
+def _mark(items: list[pytest.Item], settings: RunSettings) -> None:
+    """Name schemathesis' items by operation and mark them with its rules; mark self-tests; against
+    a server, put every test of a Send As rule in one xdist group."""
     context = runtime.current()
     for item in items:
         label = getattr(item, "operation_label", None)
@@ -307,6 +310,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.rule(*rules))
         if SELFTEST_DIR in Path(str(item.path)).parts:
             item.add_marker(pytest.mark.selftest)
+        if settings.base_url and any(rule.startswith(SEND_AS_RULES) for rule in _rules_of(item)):
+            # The workers share the server's one organization, where a Send As pair (me -> peer)
+            # is one: a test that may create or revoke it runs on the worker all such tests run
+            # on. Each embedded mock is a worker's own, so there the tests spread as usual.
+            item.add_marker(pytest.mark.xdist_group(SEND_AS_GROUP))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    settings = config.stash.get(SETTINGS, None)
+    if settings is not None:
+        _mark(items, settings)
+    if hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False):
+        for item in items:
+            _group(item)  # an xdist worker's collection: the controller schedules by these ids
+    if settings is None:
+        return
+    context = runtime.current()
     keep, drop = [], []
     wanted = context.contract.rules_since(settings.changelog_since) if settings.changelog_since else None
     chosen = config.getoption("close_rules")

@@ -77,7 +77,8 @@ class Target:
     way to learn one within this contract's operations)."""
     requests_sent: Counter = field(default_factory=Counter, repr=False)
     gates: Gates = field(default_factory=Gates, repr=False)
-    """Per key, the requests in flight within the window the server announces (concurrent.py)."""
+    """Per key, the requests in flight within (this worker's share of) the window the server
+    announces (concurrent.py)."""
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
 
     def identity(self, role: Role) -> Identity | None:

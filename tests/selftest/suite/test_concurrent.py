@@ -63,6 +63,25 @@ def test_gate_waits_for_the_reset_when_nothing_remains() -> None:
     assert time.monotonic() - began >= 0.25
 
 
+def test_workers_sharing_a_key_take_their_share_of_the_window() -> None:
+    """Two xdist workers against one server: each lets through half of what remains, together
+    never more than the server announced."""
+    gates = [Gate(parallel=6, share=2) for _ in range(2)]
+    for gate in gates:
+        gate.acquire()
+        gate.release({"RateLimit": "limit=10, remaining=4, reset=30"})
+    let_through = 0
+    for gate in gates:
+        for _ in range(3):
+            taker = threading.Thread(target=gate.acquire, daemon=True)
+            taker.start()
+            taker.join(0.2)
+            if taker.is_alive():
+                break
+            let_through += 1
+    assert let_through == 4  # 2 each: the 4 remaining, not 4 each
+
+
 def test_a_burst_stays_within_the_announced_limit() -> None:
     """`close-mock serve --rate-limit 5`: 20 concurrent reads all answered, none refused with 429
     (no burst past the limit), and they took the windows the limit demands."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from close_conformance.plugin import SERVER_WORKERS
+
 pytestmark = pytest.mark.selftest
 
 
@@ -129,21 +131,62 @@ def test_report_header_names_target_profile_and_reading(pytester: pytest.Pyteste
     )
 
 
+SERVER = ["--base-url", "http://127.0.0.1:9/api/v1", "--api-key", "k"]
+
+
 @pytest.mark.parametrize(
-    ("args", "in_workers"),
-    [([], True), (["--base-url", "http://127.0.0.1:9/api/v1", "--api-key", "k"], False)],
-    ids=["embedded", "against a server"],
+    ("args", "workers"),
+    [
+        ([], ">= 1"),  # xdist's own count for this machine
+        ([*SERVER, "--dist", "loadgroup"], f"== {SERVER_WORKERS}"),
+        ([*SERVER, "--dist", "load"], "== 0"),
+    ],
+    ids=["embedded", "against a server", "against a server, Send As not grouped"],
 )
-def test_auto_workers_only_when_each_has_its_own_mock(
-    pytester: pytest.Pytester, args: list[str], in_workers: bool
+def test_auto_workers_against_a_server_only_with_send_as_grouped(
+    pytester: pytest.Pytester, args: list[str], workers: str
 ) -> None:
-    # Against a server the identities share one organization: workers would see each other's writes.
+    # Against a server the workers share one organization: only with --dist loadgroup, which keeps
+    # the tests of Send As pairs (one per organization) on one worker, do they run at all.
     # (Not PYTEST_XDIST_WORKER: a self-test running in a worker hands it down to the subprocess.)
     pytester.makepyfile(
-        f"def test_where(request):\n    assert hasattr(request.config, 'workerinput') is {in_workers}\n"
+        "import os\n"
+        "def test_where(request):\n"
+        "    count = int(os.environ['PYTEST_XDIST_WORKER_COUNT'])"
+        " if hasattr(request.config, 'workerinput') else 0\n"
+        f"    assert count {workers}\n"
     )
     result = run(pytester, "-n", "auto", *args)
     result.assert_outcomes(passed=1)
+
+
+def test_against_a_server_every_send_as_test_runs_on_one_worker(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_pairs="""
+        import pytest
+
+        @pytest.mark.rule("send_as.list-involved-only")
+        @pytest.mark.parametrize("n", range(8))
+        def test_pairs(n):
+            pass
+        """,
+        test_other="""
+        import pytest
+
+        @pytest.mark.rule("lead.list")
+        @pytest.mark.parametrize("n", range(8))
+        def test_other(n):
+            pass
+        """,
+    )
+    result = run(pytester, "-n", "auto", "--dist", "loadgroup", "-v", *SERVER)
+    assert result.ret == 0, "\n".join(result.outlines)
+
+    def workers(module: str) -> set[str]:
+        return {line.split()[0] for line in result.outlines if f"{module}.py::" in line and "PASSED" in line}
+
+    assert len(workers("test_pairs")) == 1, "\n".join(result.outlines)
+    assert len(workers("test_other")) > 1, "\n".join(result.outlines)
 
 
 def test_an_xdist_group_runs_on_one_worker(pytester: pytest.Pytester) -> None:
