@@ -25,6 +25,10 @@ class Budget:
     """steps in one scenario run."""
     stateful_steps: int
     """schemathesis link-following steps per stateful run."""
+    coverage_phase: bool = False
+    """schemathesis' coverage phase: every wrong type of every field, boundaries, undeclared
+    methods, the same ~1,900 requests whatever the budget. No planted fault needs it (the proof:
+    every fault is caught by a narrower test of its rule), so only the thorough search pays it."""
 
 
 PROFILES: dict[str, Budget] = {
@@ -40,6 +44,7 @@ PROFILES: dict[str, Budget] = {
         scenario_examples=100,
         steps_per_scenario=50,
         stateful_steps=60,
+        coverage_phase=True,
     ),
 }
 
