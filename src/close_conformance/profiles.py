@@ -31,12 +31,16 @@ class Budget:
     every fault is caught by a narrower test of its rule), so only the thorough search pays it."""
 
 
+# The proof runs at quick (seed 1) and catches every fault there. Standard buys margin for other
+# seeds: the 21 faults only a scenario catches, run against the scenario alone, were caught in
+# 58 of 63 (fault, seed 1-3) runs at quick, 63 of 63 at standard (102 of 105 over seeds 1-5),
+# for about 3,200 requests a run instead of 10,700 at the former 50 / 25 x 25 / 25.
 PROFILES: dict[str, Budget] = {
     "quick": Budget(
         "quick", examples_per_operation=10, scenario_examples=8, steps_per_scenario=12, stateful_steps=10
     ),
     "standard": Budget(
-        "standard", examples_per_operation=50, scenario_examples=25, steps_per_scenario=25, stateful_steps=25
+        "standard", examples_per_operation=15, scenario_examples=10, steps_per_scenario=20, stateful_steps=12
     ),
     "thorough": Budget(
         "thorough",
