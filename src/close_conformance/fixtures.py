@@ -183,18 +183,30 @@ def outsider(target: Target) -> Identity:
     return _identity(target, "outsider")
 
 
-def _deleter(target: Target) -> Callable[[Entry], bool]:
+def _cleaner(target: Target) -> tuple[Callable[[Entry], bool], Callable[[Entry], bool]]:
+    """Cleanup's two requests on one object, as its creator: DELETE (True when it is gone: a 404
+    counts) and GET (True only on 404: known gone; any other answer, a lagging read included,
+    is not knowledge)."""
     clients: dict[str, httpx.Client] = {}
 
-    def delete(entry: Entry) -> bool:
+    def client_of(entry: Entry) -> httpx.Client | None:
         role: Any = entry.role
         if target.identity(role) is None:
+            return None
+        return clients.get(role) or clients.setdefault(role, target.client(role))
+
+    def delete(entry: Entry) -> bool:
+        client = client_of(entry)
+        if client is None:
             return False
-        client = clients.get(role) or clients.setdefault(role, target.client(role))
         response = client.delete(entry.delete_path)
         return response.is_success or response.status_code == 404
 
-    return delete
+    def gone(entry: Entry) -> bool:
+        client = client_of(entry)
+        return client is not None and client.get(entry.delete_path).status_code == 404
+
+    return delete, gone
 
 
 def _alive(pid: int) -> bool:
@@ -216,7 +228,7 @@ def ledger(
     Leftovers of earlier runs against the same server whose process died are removed first.
     """
     directory = close_context.settings.state_dir
-    delete = _deleter(target)
+    delete, gone = _cleaner(target)
     for leftover in leftover_ledgers(directory, alive=_alive):
         if leftover.target == target.base_url:
             if all([delete(entry) for entry in reversed(leftover.entries)]):
@@ -228,7 +240,7 @@ def ledger(
     try:
         yield run
     finally:
-        failed = run.cleanup(delete, gather)
+        failed = run.cleanup(delete, gather, gone)
         close_context.ledger = None
         if failed:
             reporter = request.config.get_terminal_writer()

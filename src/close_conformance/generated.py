@@ -51,7 +51,7 @@ def load_schema(*, only_selected_rules: bool = True) -> Any:
         "generation": generation,
         "phases": {
             "examples": {"enabled": True},
-            "coverage": {"enabled": True},
+            "coverage": {"enabled": budget.coverage_phase},
             "fuzzing": {"enabled": True},
             "stateful": {
                 "enabled": True,

@@ -166,25 +166,50 @@ class Ledger:
         self,
         delete: Callable[[Entry], bool],
         run_all: Callable[[list[Callable[[], bool]]], list[bool]] | None = None,
+        gone: Callable[[Entry], bool] | None = None,
     ) -> list[Entry]:
-        """Delete what is left, newest first (children before parents); returns what failed.
+        """Delete what is left; returns what failed.
 
         `delete` answers True when the object is gone (a 404 counts: already gone). `run_all`
-        runs independent deletes together (close_conformance.concurrent.gather): then the objects
-        that are nobody's parent go first, all at once, and the parents (leads) after them.
+        runs independent deletes together (close_conformance.concurrent.gather). Leads (and every
+        object that is no lead's child) go first, then the children of leads: a lead's contacts
+        and emails, which a server that cascades (register `lead-delete-cascade`: removed) has
+        already removed, while one that keeps them (kept) has not. `gone` (a GET answering 404)
+        tells which: it asks about one child per kind whose lead is gone; when that child is gone
+        with its lead, the server cascades that kind, and the other children of removed leads are
+        not deleted one by one (on Close, hundreds of requests). When it is still there, or lags,
+        or `gone` is not given, every child is deleted as before.
         """
+        run = run_all or _one_by_one
         left = list(reversed(self.entries()))
-        if run_all is None:
-            failed = [entry for entry in left if not _try(delete, entry)]
-        else:
-            parents = {entry.parent for entry in left if entry.parent is not None}
-            failed = []
-            for wave in ([e for e in left if e.id not in parents], [e for e in left if e.id in parents]):
-                done = run_all([partial(_try, delete, entry) for entry in wave])
-                failed += [entry for entry, gone in zip(wave, done, strict=True) if not gone]
+        with self._lock:
+            deleted_by_tests = set(self._gone)
+        ids_left = {entry.id for entry in left}
+        children = [e for e in left if e.parent is not None and (e.parent in ids_left | deleted_by_tests)]
+        first = [e for e in left if e not in children]
+        done = run([partial(_try, delete, entry) for entry in first])
+        failed = [entry for entry, ok in zip(first, done, strict=True) if not ok]
+        removed = deleted_by_tests | {entry.id for entry, ok in zip(first, done, strict=True) if ok}
+        orphans = [e for e in children if e.parent in removed]
+        cascades: set[str] = set()
+        for kind in sorted({_kind(e.id) for e in orphans}):
+            sample = next(e for e in orphans if _kind(e.id) == kind)
+            if gone is not None and _try(gone, sample):
+                cascades.add(kind)
+        rest = [e for e in children if not (e.parent in removed and _kind(e.id) in cascades)]
+        done = run([partial(_try, delete, entry) for entry in rest])
+        failed += [entry for entry, ok in zip(rest, done, strict=True) if not ok]
         if not failed:
             self.path.unlink(missing_ok=True)
         return failed
+
+
+def _kind(object_id: str) -> str:
+    return object_id.split("_", 1)[0]
+
+
+def _one_by_one(calls: list[Callable[[], bool]]) -> list[bool]:
+    return [call() for call in calls]
 
 
 def _pair(value: Any) -> tuple[str, str] | None:

@@ -443,8 +443,9 @@ class SendAsMachine(RuleBasedStateMachine):
         self.model = session.start()
         # Somebody else's (not created by this session): read, never written to.
         self.foreign = frozenset(a.pair for a in self.model.state if not session.ledger.owns(a.id))
-        self.dirty = False
-        """A write was carried out since the views were last compared (reads change nothing)."""
+        self.stale: set[Role] = set()
+        """Whose view (as allowing user) a write carried out since the last comparison may have
+        changed (reads change nothing)."""
         self.seen: dict[str, None] = dict.fromkeys(a.id for a in self.model.state)
         """Every id seen, in the order seen (ids are random: sorting them would make picks so)."""
 
@@ -478,11 +479,35 @@ class SendAsMachine(RuleBasedStateMachine):
         body: Any = None,
     ) -> None:
         verdict = self.session.judge(expectation, actor, method, path, query=query, body=body)
-        # Only a write the server carried out changes what the identities see. A refused one that
-        # changed something anyway still shows at the next check, which lists the whole state.
-        self.dirty = self.dirty or (method != "GET" and verdict.succeeded)
+        # Only a write the server carried out changes what the identities see.
+        if method != "GET" and verdict.succeeded:
+            self.stale |= self.views_changed(actor, path, query, body, verdict)
         self.model.apply(verdict)
         self.seen.update(dict.fromkeys(a.id for a in verdict.added))
+
+    def views_changed(
+        self, actor: Role, path: str, query: dict[str, str] | None, body: Any, verdict: Verdict
+    ) -> set[Role]:
+        """Whose list as allowing user a write that was carried out can have changed: every
+        association has one allowing user, so the allowing users the write names (the actor, for
+        a bulk edit of its own) and those of the associations it added or removed. A write that
+        names none (a delete by users without allowing_user_id, an id the model does not know)
+        may have changed any view: all three are compared."""
+        users = {a.allowing_user_id for a in verdict.added}
+        users |= {a.allowing_user_id for i in verdict.removed if (a := self.model.by_id(i)) is not None}
+        by_id = path.rstrip("/").count("/") == 2 and not path.startswith("/send_as/bulk")
+        known = self.model.by_id(path.rstrip("/").rsplit("/", 1)[-1]) if by_id else None
+        if path.startswith("/send_as/bulk"):
+            users.add(self.users[actor])
+        elif isinstance(body, dict) and isinstance(body.get("allowing_user_id"), str):
+            users.add(body["allowing_user_id"])
+        elif query is not None and "allowing_user_id" in query:
+            users.add(query["allowing_user_id"])
+        elif known is not None:
+            users.add(known.allowing_user_id)
+        else:
+            return set(ROLES)
+        return {role for role in ROLES if self.users[role] in users}
 
     # -- rules ----------------------------------------------------------------------------
     @initialize(pairs=st.lists(st.sampled_from([("me", "peer"), ("peer", "me")]), unique=True))
@@ -590,12 +615,13 @@ class SendAsMachine(RuleBasedStateMachine):
     # -- what everyone sees -----------------------------------------------------------------
     @invariant()
     def each_identity_sees_what_the_model_says(self) -> None:
-        """After a write, each identity's associations as allowing user, all at once: every
-        association has one allowing user, so the three lists hold the whole state a write could
-        have changed (what each lists as allowed user is judged by `list_associations` steps)."""
-        if not self.dirty:
+        """After a write, the associations of each identity whose view it can have changed
+        (`views_changed`), as allowing user, all at once: every association has one allowing
+        user, so those lists hold the whole state the write could have changed (what each lists
+        as allowed user is judged by `list_associations` steps)."""
+        if not self.stale:
             return
-        self.dirty = False
+        stale, self.stale = [role for role in ROLES if role in self.stale], set()
 
         def view(role: Role) -> Callable[[], Verdict]:
             user = self.users[role]
@@ -604,7 +630,7 @@ class SendAsMachine(RuleBasedStateMachine):
                 expectation, role, "GET", "/send_as/", query={"allowing_user_id": user}
             )
 
-        gather(view(role) for role in ROLES)
+        gather(view(role) for role in stale)
 
     def teardown(self) -> None:
         """Remove what this run created (through the API; the ledger cleans at the end too)."""

@@ -80,7 +80,7 @@ def test_an_association_seen_without_the_id_prefix_is_still_protected(tmp_path: 
         ledger.guard("DELETE", f"/send_as/?allowing_user_id={ME}&allowed_user_id={PEER}")
 
 
-def test_cleanup_deletes_newest_first_and_removes_the_file(tmp_path: Path) -> None:
+def test_cleanup_deletes_leads_first_then_their_children_and_removes_the_file(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path, target=URL)
     ledger.record(LEAD, "me")
     ledger.record(CONTACT, "peer", parent=LEAD)
@@ -88,9 +88,64 @@ def test_cleanup_deletes_newest_first_and_removes_the_file(tmp_path: Path) -> No
     ledger.forget(THEIRS)
     deleted: list[Entry] = []
     assert ledger.cleanup(lambda entry: deleted.append(entry) is None) == []
-    assert [e.id for e in deleted] == [CONTACT, LEAD]
-    assert deleted[0].role == "peer"
+    assert [e.id for e in deleted] == [LEAD, CONTACT], "without a way to ask, every child is deleted"
+    assert deleted[1].role == "peer"
     assert not ledger.path.exists()
+
+
+EMAIL = "acti_" + "E" * 43
+
+
+def _family(tmp_path: Path) -> tuple[Ledger, list[str]]:
+    """Two leads, each with two contacts and an email; a third lead a test deleted, with a contact."""
+    ledger = Ledger(tmp_path, target=URL)
+    children = []
+    for n in "ABC":
+        lead = "lead_" + n * 43
+        ledger.record(lead, "me")
+        for c in (f"cont_{n}1", f"cont_{n}2", f"acti_{n}1")[: 3 if n != "C" else 1]:
+            children.append(c + "x" * 40)
+            ledger.record(c + "x" * 40, "me", parent=lead)
+    ledger.forget("lead_" + "C" * 43)
+    return ledger, children
+
+
+def test_cleanup_asks_one_child_per_kind_and_skips_the_rest_when_the_server_cascades(tmp_path: Path) -> None:
+    ledger, _ = _family(tmp_path)
+    deleted: list[str] = []
+    asked: list[str] = []
+    failed = ledger.cleanup(lambda e: deleted.append(e.id) is None, gone=lambda e: asked.append(e.id) is None)
+    assert failed == []
+    assert deleted == ["lead_" + "B" * 43, "lead_" + "A" * 43], "children of removed leads are gone with them"
+    assert sorted(id.split("_")[0] for id in asked) == ["acti", "cont"], "one question per kind"
+    assert not ledger.path.exists()
+
+
+def test_cleanup_deletes_every_child_of_a_kind_the_server_keeps(tmp_path: Path) -> None:
+    ledger, children = _family(tmp_path)
+    deleted: list[str] = []
+    # Contacts go with their lead; emails stay (or lag): every email is still deleted.
+    ledger.cleanup(lambda e: deleted.append(e.id) is None, gone=lambda e: e.id.startswith("cont_"))
+    emails = sorted(c for c in children if c.startswith("acti_"))
+    assert sorted(d for d in deleted if d.startswith("acti_")) == emails
+    assert not [d for d in deleted if d.startswith("cont_")]
+
+
+def test_cleanup_deletes_the_children_of_a_lead_it_could_not_delete(tmp_path: Path) -> None:
+    ledger, children = _family(tmp_path)
+    deleted: list[str] = []
+
+    def delete(entry: Entry) -> bool:
+        deleted.append(entry.id)
+        return entry.id != "lead_" + "A" * 43  # lead A stays: its children are not its orphans
+
+    failed = ledger.cleanup(delete, gone=lambda e: True)
+    assert [e.id for e in failed] == ["lead_" + "A" * 43]
+    assert sorted(d for d in deleted if d.startswith(("cont_A", "acti_A"))) == sorted(
+        c for c in children if c.startswith(("cont_A", "acti_A"))
+    )
+    assert not [d for d in deleted if d.startswith(("cont_B", "acti_B", "cont_C"))]
+    assert ledger.path.exists(), "the lead that failed is retried by the next run"
 
 
 def test_failed_cleanup_keeps_the_ledger_for_the_next_run(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 from hypothesis import Phase, settings
@@ -44,3 +45,14 @@ def test_the_ci_profile_does_not_leak_into_ours() -> None:
     for name in PROFILES:
         assert settings.get_profile(name).derandomize is False
         assert settings.get_profile(name).suppress_health_check == ()
+
+
+def test_each_profile_searches_at_least_as_hard_as_the_one_before() -> None:
+    # The proof runs at quick: a bigger profile may only add to what quick searches.
+    order = [PROFILES[name] for name in ("quick", "standard", "thorough")]
+    for smaller, bigger in pairwise(order):
+        assert bigger.examples_per_operation >= smaller.examples_per_operation
+        assert bigger.scenario_examples >= smaller.scenario_examples
+        assert bigger.steps_per_scenario >= smaller.steps_per_scenario
+        assert bigger.stateful_steps >= smaller.stateful_steps
+        assert bigger.coverage_phase >= smaller.coverage_phase
