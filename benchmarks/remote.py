@@ -170,7 +170,9 @@ def _table(title: str, counts: Counter[str], top: int) -> None:
 def report(profile: str, latency_ms: float, outcome: dict, top: int) -> None:
     data = outcome["results"]
     by_test: dict[str, int] = data.get("requests_by_test", {})
+    # The tests' own records carry their rules (under xdist the controller collects nothing).
     rules_of = {str(t["nodeid"]): list(t["rules"]) for t in data.get("collected", [])}
+    rules_of.update({str(t["nodeid"]): list(t["rules"]) for t in data.get("tests", []) if t.get("rules")})
     per_file: Counter[str] = Counter()
     per_rule: Counter[str] = Counter()
     for nodeid, count in by_test.items():
