@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from close_conformance import interrupts
 from close_conformance.ledger import Ledger, resource_path
 from close_conformance.target import Role
 
@@ -66,8 +67,9 @@ class CloseClient:
         kwargs: dict[str, Any] = {"params": params}
         if json is not None:
             kwargs["json"] = json
-        response = self.http.request(method, path, **kwargs)
-        self._note(method, path, response, json)
+        with interrupts.recording():
+            response = self.http.request(method, path, **kwargs)
+            self._note(method, path, response, json)
         return response
 
     def _note(self, method: str, path: str, response: httpx.Response, request: Any) -> None:

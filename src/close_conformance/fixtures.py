@@ -53,7 +53,7 @@ def close_context() -> runtime.RunContext:
     return runtime.current()
 
 
-def _live_target(context: runtime.RunContext) -> Target:
+def _live_target(context: runtime.RunContext, workers: int) -> Target:
     settings = context.settings
     assert settings.base_url is not None
     keys: dict[Role, str | None] = {
@@ -89,17 +89,19 @@ def _live_target(context: runtime.RunContext) -> Target:
         contact_text_field=os.environ.get("CLOSE_CONTACT_TEXT_FIELD") or None,
         # The run's xdist workers send with the same keys to this one server: each takes its
         # share of the rate-limit window (an embedded mock is a worker's own).
-        gates=Gates(share=int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))),
+        gates=Gates(share=workers),
     )
 
 
 @pytest.fixture(scope="session")
-def target(close_context: runtime.RunContext) -> Iterator[Target]:
+def target(close_context: runtime.RunContext, request: pytest.FixtureRequest) -> Iterator[Target]:
     """The server under test: the embedded mock unless --base-url was given."""
     settings = close_context.settings
     mock = None
     if settings.live:
-        chosen = _live_target(close_context)
+        # xdist's own count, not its environment variable: a run started from a worker inherits it.
+        workers = int(getattr(request.config, "workerinput", {}).get("workercount", 1))
+        chosen = _live_target(close_context, workers)
     else:
         from close_conformance.embedded import EmbeddedMock
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import hypothesis
 import requests
 
-from close_conformance import runtime
+from close_conformance import interrupts, runtime
 from close_conformance.client import SENDING_STATUSES, record_created
 from close_conformance.inferred import loosened_spec, success_accepted
 from close_conformance.ledger import GuardRefused
@@ -341,8 +341,9 @@ def run_case(case: Any, target: Target, refs: References, session: requests.Sess
     """Send one generated case as `me` through the guard, record what it created, check it."""
     before_call(case, refs)
     headers = refs.me.headers
-    response = case.call(base_url=target.base_url, session=session, headers=headers)
-    after_call(case, response)
+    with interrupts.recording():
+        response = case.call(base_url=target.base_url, session=session, headers=headers)
+        after_call(case, response)
     case.validate_response(response, headers=headers)
 
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-import signal
 from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from close_conformance import checks, runtime
+from close_conformance import checks, interrupts, runtime
 from close_conformance.contract import Rule
 from close_conformance.fixtures import (  # noqa: F401 - fixtures are found in the plugin's namespace
     api,
@@ -212,7 +211,7 @@ def pytest_configure(config: pytest.Config) -> None:
     runtime.install(runtime.RunContext(settings=settings))
     _register_checks()
     if not hasattr(config, "workerinput"):
-        signal.signal(signal.SIGTERM, _interrupt)
+        interrupts.install()  # SIGTERM as Ctrl-C; both wait for a request in flight to be recorded
 
 
 _checks_registered = False
@@ -242,11 +241,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker runs with the controller's seed."""
     node.workerinput["close_seed"] = node.config.stash[SETTINGS].seed
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    """SIGTERM as Ctrl-C: pytest then tears fixtures down, and the ledger cleans up."""
-    raise KeyboardInterrupt
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
