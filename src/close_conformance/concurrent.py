@@ -29,7 +29,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
 __all__ = ["PARALLEL", "Gate", "Gates", "gather"]
@@ -49,8 +49,16 @@ def gather(calls: Iterable[Callable[[], T]], *, parallel: int = PARALLEL) -> lis
     pending = list(calls)
     if len(pending) <= 1 or parallel <= 1:
         return [call() for call in pending]
-    with ThreadPoolExecutor(max_workers=min(parallel, len(pending))) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(parallel, len(pending)))
+    try:
         futures = [pool.submit(call) for call in pending]
+        wait(futures)
+    except BaseException:
+        # Ctrl-C while waiting (a second one, in a cleanup against a server that hangs): the
+        # calls not started are dropped and nobody waits for those in flight.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [future.result() for future in futures]
 
 

@@ -196,6 +196,16 @@ def pytest_configure(config: pytest.Config) -> None:
             f"refusing to write to {settings.base_url} (not loopback): give --allow-writes to let the run "
             "create objects of its own (it changes and deletes nothing else)",
         )
+    workers = config.getoption("numprocesses", None)
+    spread = isinstance(workers, int) and workers > 1 and config.getoption("dist", None) != "loadgroup"
+    if settings.base_url and spread and not hasattr(config, "workerinput"):
+        # Workers against one server share its organization, where a Send As pair is one: only
+        # loadgroup keeps the tests of Send As pairs on one worker (`_mark`).
+        _stop(
+            config,
+            f"-n {workers} against {settings.base_url} needs --dist loadgroup: it keeps every test "
+            "of a Send As pair (one per organization) on one worker",
+        )
     if settings.seed is None:
         # Every run has a seed, printed in the header and in each failure's replay line. xdist
         # workers take the controller's (pytest_configure_node).

@@ -43,6 +43,21 @@ def test_a_signal_in_flight_is_raised_once_the_answer_is_recorded(installed: Non
     assert recorded == ["the answer"]
 
 
+def _request_interrupted_twice(recorded: list[str]) -> None:
+    with interrupts.recording():
+        os.kill(os.getpid(), signal.SIGINT)
+        recorded.append("held")
+        _busy_after(signal.SIGINT)
+        recorded.append("the answer")  # never: the second signal does not wait
+
+
+def test_a_second_signal_does_not_wait(installed: None) -> None:
+    recorded: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        _request_interrupted_twice(recorded)
+    assert recorded == ["held"]
+
+
 def test_outside_a_request_a_signal_interrupts_at_once(installed: None) -> None:
     with pytest.raises(KeyboardInterrupt):
         _busy_after(signal.SIGTERM)

@@ -160,6 +160,13 @@ def test_auto_workers_against_a_server_only_with_send_as_grouped(
     result.assert_outcomes(passed=1)
 
 
+def test_workers_against_a_server_without_loadgroup_are_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_nothing(): pass")
+    result = run(pytester, "-n", "2", "--dist", "load", *SERVER)
+    assert result.ret == 2
+    output(result).fnmatch_lines(["*-n 2 against http://127.0.0.1:9/api/v1 needs --dist loadgroup*"])
+
+
 def test_against_a_server_every_send_as_test_runs_on_one_worker(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_pairs="""
