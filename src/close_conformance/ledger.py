@@ -186,7 +186,8 @@ class Ledger:
             deleted_by_tests = set(self._gone)
         ids_left = {entry.id for entry in left}
         children = [e for e in left if e.parent is not None and (e.parent in ids_left | deleted_by_tests)]
-        first = [e for e in left if e not in children]
+        child_ids = {e.id for e in children}
+        first = [e for e in left if e.id not in child_ids]
         done = run([partial(_try, delete, entry) for entry in first])
         failed = [entry for entry, ok in zip(first, done, strict=True) if not ok]
         removed = deleted_by_tests | {entry.id for entry, ok in zip(first, done, strict=True) if ok}
