@@ -76,10 +76,15 @@ class LatencyProxy:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
+        self._connections: set[asyncio.Task[None]] = set()
         self.port = 0
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+            task.add_done_callback(self._connections.discard)
         try:
             server_reader, server_writer = await asyncio.open_connection(*self._upstream)
         except OSError:
@@ -98,6 +103,11 @@ class LatencyProxy:
         self._ready.set()
         async with server:
             await self._stop.wait()
+            # Connections still open (a keep-alive the suite did not close) end with the proxy,
+            # not as tasks destroyed while pending.
+            for connection in list(self._connections):
+                connection.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
 
     def _run(self) -> None:
         self._loop.run_until_complete(self._serve())
