@@ -184,8 +184,9 @@ class Ledger:
         left = list(reversed(self.entries()))
         with self._lock:
             deleted_by_tests = set(self._gone)
-        ids_left = {entry.id for entry in left}
-        children = [e for e in left if e.parent is not None and (e.parent in ids_left | deleted_by_tests)]
+        # A child is one whose parent this cleanup deletes or a test already deleted.
+        parents = {entry.id for entry in left} | deleted_by_tests
+        children = [e for e in left if e.parent is not None and e.parent in parents]
         child_ids = {e.id for e in children}
         first = [e for e in left if e.id not in child_ids]
         done = run([partial(_try, delete, entry) for entry in first])

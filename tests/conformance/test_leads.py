@@ -9,7 +9,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import given
@@ -320,6 +320,7 @@ def _lead_page(client: CloseClient, context: runtime.RunContext, **query: Any) -
 # way; else the reads are taken again, up to STABLE_TRIES times, and a list that changed
 # under every one of them leaves the test inconclusive (skipped, saying why), not failed.
 STABLE_TRIES = 5
+T = TypeVar("T")
 CHURNING = (
     "the lead list changed under each of {tries} reads: another writer is active in the organization "
     "(with -n, the run's other workers); offset paging is also checked on the contacts of the run's own lead"
@@ -337,20 +338,30 @@ def _walk_once(client: CloseClient, context: runtime.RunContext) -> tuple[list[s
     return walked, page
 
 
-def _walk(client: CloseClient, context: runtime.RunContext) -> tuple[list[str], LeadPage]:
-    """Every lead id of the list in order, up to MAX_WALK pages, and the last page read. A walk
-    that repeats a lead or miscounts is a verdict only when the next walk reads the same; else
-    another writer changed the list under it, and it is walked again."""
-    walked, last = _walk_once(client, context)
+def _settled(read: Callable[[], T], consistent: Callable[[T], bool]) -> T:
+    """`read()`'s result once it is consistent, or once the same reads answer the same twice (the
+    inconsistency is then the server's); skips the test when the list changes under each try."""
+    result = read()
     for _ in range(STABLE_TRIES):
-        miscounted = last.total is not None and not last.has_more and last.total != len(walked)
-        if len(set(walked)) == len(walked) and not miscounted:
-            return walked, last
-        again = _walk_once(client, context)
-        if again == (walked, last):
-            return walked, last
-        walked, last = again
+        if consistent(result):
+            return result
+        again = read()
+        if again == result:
+            return result
+        result = again
     pytest.skip(CHURNING.format(tries=STABLE_TRIES))
+
+
+def _walk(client: CloseClient, context: runtime.RunContext) -> tuple[list[str], LeadPage]:
+    """Every lead id of the list in order, up to MAX_WALK pages, and the last page read; walked
+    again while a walk that repeats a lead or miscounts was another writer's doing (`_settled`)."""
+
+    def consistent(walk: tuple[list[str], LeadPage]) -> bool:
+        walked, last = walk
+        miscounted = last.total is not None and not last.has_more and last.total != len(walked)
+        return len(set(walked)) == len(walked) and not miscounted
+
+    return _settled(lambda: _walk_once(client, context), consistent)
 
 
 @pytest.mark.rule("lead.list")
@@ -405,9 +416,8 @@ def test_lead_pages_are_slices_of_the_list(api: Api, seven_leads: list[str], lim
     close_context = runtime.current()  # not a fixture argument: Hypothesis would print all of it
     client = api("me")
 
-    # Both at once: the narrower the window between them, the likelier one list answers both. If
-    # they disagree, the same two reads again must answer the same for the disagreement to be
-    # the server's: a lead another writer created and deleted between them shows in one read only.
+    # Both at once: the narrower the window between them, the likelier one list answers both; a
+    # lead another writer created and deleted between them shows in one read only (`_settled`).
     def both() -> tuple[LeadPage, LeadPage]:
         first, page = gather(
             [
@@ -417,16 +427,11 @@ def test_lead_pages_are_slices_of_the_list(api: Api, seven_leads: list[str], lim
         )
         return first, page
 
-    first, page = both()
-    for _ in range(STABLE_TRIES):
-        if page.ids == first.ids[skip : skip + limit] and page.total == first.total:
-            break
-        again = both()
-        if again == (first, page):
-            break
-        first, page = again
-    else:
-        pytest.skip(CHURNING.format(tries=STABLE_TRIES))
+    def consistent(reads: tuple[LeadPage, LeadPage]) -> bool:
+        first, page = reads
+        return page.ids == first.ids[skip : skip + limit] and page.total == first.total
+
+    first, page = _settled(both, consistent)
     everything = first.ids
     assert len(everything) >= len(seven_leads), (
         f"[lead.list] the first page holds {len(everything)} leads; the run made {len(seven_leads)}"
