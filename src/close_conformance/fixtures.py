@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,10 +17,12 @@ import requests
 
 from close_conformance import runtime
 from close_conformance.client import CloseClient
-from close_conformance.concurrent import Gates, gather
+from close_conformance.concurrent import gather
+from close_conformance.gate import Gates
 from close_conformance.generated import References
 from close_conformance.ledger import Entry, Ledger, leftover_ledgers
 from close_conformance.preconditions import expect_success
+from close_conformance.processes import alive
 from close_conformance.settings import ENV, is_loopback
 from close_conformance.target import ROLES, Credentials, Identity, PreflightError, Role, Target, preflight
 
@@ -53,7 +56,9 @@ def close_context() -> runtime.RunContext:
     return runtime.current()
 
 
-def _live_target(context: runtime.RunContext, workers: int) -> Target:
+def _live_target(context: runtime.RunContext, windows: Path | None) -> Target:
+    """The server at --base-url, its identities preflighted; `windows`: the directory where the
+    run's xdist workers share their keys' rate-limit windows (None: this process sends alone)."""
     settings = context.settings
     assert settings.base_url is not None
     keys: dict[Role, str | None] = {
@@ -87,9 +92,9 @@ def _live_target(context: runtime.RunContext, workers: int) -> Target:
         live=True,
         alternates=alternates,
         contact_text_field=os.environ.get("CLOSE_CONTACT_TEXT_FIELD") or None,
-        # The run's xdist workers send with the same keys to this one server: each takes its
-        # share of the rate-limit window (an embedded mock is a worker's own).
-        gates=Gates(share=workers),
+        # The run's xdist workers send with the same keys to this one server: they keep each
+        # key's rate-limit window in the controller's directory (an embedded mock is a worker's own).
+        gates=Gates(directory=windows),
     )
 
 
@@ -99,9 +104,9 @@ def target(close_context: runtime.RunContext, request: pytest.FixtureRequest) ->
     settings = close_context.settings
     mock = None
     if settings.live:
-        # xdist's own count, not its environment variable: a run started from a worker inherits it.
-        workers = int(getattr(request.config, "workerinput", {}).get("workercount", 1))
-        chosen = _live_target(close_context, workers)
+        # xdist's own input, not an environment variable: a run started from a worker inherits those.
+        shared = getattr(request.config, "workerinput", {}).get("close_windows")
+        chosen = _live_target(close_context, Path(shared) if shared else None)
     else:
         from close_conformance.embedded import EmbeddedMock
 
@@ -211,16 +216,6 @@ def _cleaner(target: Target) -> tuple[Callable[[Entry], bool], Callable[[Entry],
     return delete, gone
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @pytest.fixture(scope="session")
 def ledger(
     target: Target, close_context: runtime.RunContext, request: pytest.FixtureRequest
@@ -231,7 +226,7 @@ def ledger(
     """
     directory = close_context.settings.state_dir
     delete, gone = _cleaner(target)
-    for leftover in leftover_ledgers(directory, alive=_alive):
+    for leftover in leftover_ledgers(directory, alive=alive):
         if leftover.target == target.base_url:
             if all([delete(entry) for entry in reversed(leftover.entries)]):
                 leftover.path.unlink(missing_ok=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import shutil
+import tempfile
 from collections.abc import Generator, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,8 @@ from close_conformance.spend import Spend
 TALLY = pytest.StashKey[Tally]()
 SPEND = pytest.StashKey[Spend]()
 SETTINGS = pytest.StashKey[RunSettings]()
+WINDOWS = pytest.StashKey[Path]()
+"""The controller's directory of shared rate-limit windows (its xdist workers' against a server)."""
 SELFTEST_DIR = "selftest"
 SEND_AS_RULES = "send_as."
 SEND_AS_GROUP = "send-as"
@@ -131,8 +135,20 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """xdist: every worker runs with the controller's seed."""
-    node.workerinput["close_seed"] = node.config.stash[SETTINGS].seed
+    """xdist: every worker runs with the controller's seed; against a server, the workers keep
+    their keys' rate-limit windows in one directory (close_conformance.gate), the controller's."""
+    config = node.config
+    node.workerinput["close_seed"] = config.stash[SETTINGS].seed
+    if config.stash[SETTINGS].live:
+        if WINDOWS not in config.stash:
+            config.stash[WINDOWS] = Path(tempfile.mkdtemp(prefix="close-conformance-windows-"))
+        node.workerinput["close_windows"] = str(config.stash[WINDOWS])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    windows = config.stash.get(WINDOWS, None)
+    if windows is not None:
+        shutil.rmtree(windows, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import httpx
 import requests
 
-from close_conformance.concurrent import Gates
+from close_conformance.gate import Gates
 from close_conformance.retry import Counter, RateLimitedAdapter, RateLimitedTransport
 
 __all__ = ["ROLES", "Credentials", "Identity", "PreflightError", "Role", "Target", "preflight"]

@@ -415,8 +415,14 @@ def unretried(throttled_target: Target) -> Iterator[httpx.Client]:
     if identity is None:
         pytest.skip("needs --api-key: the me identity")
     # max_retries=0: every request is counted (the proof's "after N requests"), none re-sent.
+    # In the key's window but never held back: this burst goes past the limit on purpose, and the
+    # run's other requests (other xdist workers too) wait for the reset it leads to.
     transport = RateLimitedTransport(
-        httpx.HTTPTransport(), max_retries=0, counter=throttled_target.requests_sent
+        httpx.HTTPTransport(),
+        max_retries=0,
+        counter=throttled_target.requests_sent,
+        gates=throttled_target.gates,
+        wait_for_room=False,
     )
     with httpx.Client(
         base_url=throttled_target.base_url, headers=identity.headers, timeout=TIMEOUT, transport=transport
