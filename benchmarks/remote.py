@@ -167,6 +167,9 @@ def run(
         "seconds": seconds,
         "summary": summary,
         "failed": failed,
+        # What pytest said of the failures (the part from its FAILURES section on): a failing
+        # benchmark run is rare and is only useful with the reason.
+        "failures": done.stdout[done.stdout.find("= FAILURES ="):][:6000] if failed else "",
         "results": data,
     }
 
@@ -196,6 +199,8 @@ def report(profile: str, latency_ms: float, outcome: dict, top: int) -> None:
     print(f"  pytest: {outcome['summary']}")
     for line in outcome["failed"]:
         print(f"    {line}")
+    if outcome["failures"]:
+        print("    " + outcome["failures"].replace("\n", "\n    "))
     if SESSION_TEARDOWN in by_test:
         print(f"  cleanup at the end: {by_test[SESSION_TEARDOWN]:,} requests")
     _table("per test file", per_file, top)

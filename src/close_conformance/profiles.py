@@ -40,7 +40,7 @@ PROFILES: dict[str, Budget] = {
         "quick", examples_per_operation=10, scenario_examples=8, steps_per_scenario=12, stateful_steps=10
     ),
     "standard": Budget(
-        "standard", examples_per_operation=15, scenario_examples=10, steps_per_scenario=20, stateful_steps=12
+        "standard", examples_per_operation=10, scenario_examples=8, steps_per_scenario=18, stateful_steps=10
     ),
     "thorough": Budget(
         "thorough",

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = ["Served", "serve"]
@@ -41,8 +42,11 @@ class Served:
 
 
 @contextmanager
-def serve(*options: str, timeout: float = 30) -> Iterator[Served]:
-    """Start `close-mock serve --port 0 OPTIONS`, read its JSON line, stop it on exit."""
+def serve(*options: str, timeout: float = 30, log: Path | None = None) -> Iterator[Served]:
+    """Start `close-mock serve --port 0 OPTIONS`, read its JSON line, stop it on exit.
+
+    `log`: a file for the server's log (with `--log-level info`, one access line per request).
+    """
     command: Sequence[str] = [
         sys.executable,
         "-m",
@@ -52,8 +56,13 @@ def serve(*options: str, timeout: float = 30) -> Iterator[Served]:
         "0",
         *options,
     ]
+    logged = log.open("w") if log is not None else None
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=logged if logged is not None else subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
     )
     try:
         assert process.stdout is not None
@@ -73,3 +82,5 @@ def serve(*options: str, timeout: float = 30) -> Iterator[Served]:
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+        if logged is not None:
+            logged.close()

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+from close_conformance.served import serve
+
+ROOT = Path(__file__).resolve().parents[3]
+ACCESS = re.compile(r'uvicorn\.access: .* "(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|TRACE) [^"]*" (\d{3})')
 
 TESTS = """
 def test_two(api):
@@ -35,3 +44,32 @@ def test_requests_are_counted_per_test_and_summed_in_the_summary(pytester: pytes
     assert sum(by_test.values()) == data["requests_sent"]
     assert data["waits_on_429"] == 0
     ran.stdout.fnmatch_lines([f"close-conformance: {data['requests_sent']:,} requests sent, 0 waits on 429"])
+
+
+def test_the_count_is_every_request_the_server_saw(tmp_path: Path) -> None:
+    """schemathesis' checks send requests of their own (ignored_auth probes each operation without
+    credentials and with wrong ones): counted too, and sent once per operation, not per call."""
+    log = tmp_path / "server.log"
+    results = tmp_path / "results.json"
+    with serve("--log-level", "info", log=log) as served:
+        ran = subprocess.run(
+            [
+                *(sys.executable, "-m", "pytest", "tests/conformance/test_operations.py"),
+                *("-k", "GET and me or POST and lead", "-p", "no:cacheprovider", "-q", "-n", "0"),
+                *("--hypothesis-profile", "quick", "--seed", "1", "--close-results", str(results)),
+                *("--close-state-dir", str(tmp_path / "state"), *served.suite_args()),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert ran.returncode == 0, ran.stdout[-3000:]
+    seen = ACCESS.findall(log.read_text())
+    data = json.loads(results.read_text())
+    assert data["requests_sent"] == len(seen)
+    operations = [t for t in data["tests"] if t["when"] == "call" and "test_operation[" in t["nodeid"]]
+    assert len(operations) >= 2
+    # Each operation proved to enforce auth once, whatever its examples: one probe without
+    # credentials, one with wrong ones per scheme (the spec's API key and OAuth token).
+    assert seen.count("401") == 3 * len(operations)
