@@ -24,6 +24,7 @@ from close_conformance.ledger import Entry, Ledger, leftover_ledgers
 from close_conformance.preconditions import expect_success
 from close_conformance.processes import alive
 from close_conformance.settings import ENV, is_loopback
+from close_conformance.sharedset import SharedSet
 from close_conformance.target import ROLES, Credentials, Identity, PreflightError, Role, Target, preflight
 
 __all__ = [
@@ -56,8 +57,8 @@ def close_context() -> runtime.RunContext:
     return runtime.current()
 
 
-def _live_target(context: runtime.RunContext, windows: Path | None) -> Target:
-    """The server at --base-url, its identities preflighted; `windows`: the directory where the
+def _live_target(context: runtime.RunContext, shared: Path | None) -> Target:
+    """The server at --base-url, its identities preflighted; `shared`: the directory where the
     run's xdist workers share their keys' rate-limit windows (None: this process sends alone)."""
     settings = context.settings
     assert settings.base_url is not None
@@ -94,7 +95,7 @@ def _live_target(context: runtime.RunContext, windows: Path | None) -> Target:
         contact_text_field=os.environ.get("CLOSE_CONTACT_TEXT_FIELD") or None,
         # The run's xdist workers send with the same keys to this one server: they keep each
         # key's rate-limit window in the controller's directory (an embedded mock is a worker's own).
-        gates=Gates(directory=windows),
+        gates=Gates(directory=shared),
     )
 
 
@@ -105,8 +106,11 @@ def target(close_context: runtime.RunContext, request: pytest.FixtureRequest) ->
     mock = None
     if settings.live:
         # xdist's own input, not an environment variable: a run started from a worker inherits those.
-        shared = getattr(request.config, "workerinput", {}).get("close_windows")
+        shared = getattr(request.config, "workerinput", {}).get("close_shared")
         chosen = _live_target(close_context, Path(shared) if shared else None)
+        if shared:
+            # Shown by one worker, known to all: schemathesis probes an operation's auth once a run.
+            close_context.auth_enforced = SharedSet(Path(shared) / "auth-enforced")
     else:
         from close_conformance.embedded import EmbeddedMock
 

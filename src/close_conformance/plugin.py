@@ -39,8 +39,9 @@ from close_conformance.spend import Spend
 TALLY = pytest.StashKey[Tally]()
 SPEND = pytest.StashKey[Spend]()
 SETTINGS = pytest.StashKey[RunSettings]()
-WINDOWS = pytest.StashKey[Path]()
-"""The controller's directory of shared rate-limit windows (its xdist workers' against a server)."""
+SHARED = pytest.StashKey[Path]()
+"""The controller's directory for what its xdist workers against a server share: each key's
+rate-limit window (close_conformance.gate), the operations shown to enforce auth (sharedset)."""
 SELFTEST_DIR = "selftest"
 SEND_AS_RULES = "send_as."
 SEND_AS_GROUP = "send-as"
@@ -135,20 +136,20 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """xdist: every worker runs with the controller's seed; against a server, the workers keep
-    their keys' rate-limit windows in one directory (close_conformance.gate), the controller's."""
+    """xdist: every worker runs with the controller's seed; against a server, the workers share
+    what they learn of it through the controller's directory (SHARED)."""
     config = node.config
     node.workerinput["close_seed"] = config.stash[SETTINGS].seed
     if config.stash[SETTINGS].live:
-        if WINDOWS not in config.stash:
-            config.stash[WINDOWS] = Path(tempfile.mkdtemp(prefix="close-conformance-windows-"))
-        node.workerinput["close_windows"] = str(config.stash[WINDOWS])
+        if SHARED not in config.stash:
+            config.stash[SHARED] = Path(tempfile.mkdtemp(prefix="close-conformance-run-"))
+        node.workerinput["close_shared"] = str(config.stash[SHARED])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    windows = config.stash.get(WINDOWS, None)
-    if windows is not None:
-        shutil.rmtree(windows, ignore_errors=True)
+    shared = config.stash.get(SHARED, None)
+    if shared is not None:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

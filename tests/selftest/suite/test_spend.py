@@ -46,16 +46,19 @@ def test_requests_are_counted_per_test_and_summed_in_the_summary(pytester: pytes
     ran.stdout.fnmatch_lines([f"close-conformance: {data['requests_sent']:,} requests sent, 0 waits on 429"])
 
 
-def test_the_count_is_every_request_the_server_saw(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_the_count_is_every_request_the_server_saw(tmp_path: Path, workers: str) -> None:
     """schemathesis' checks send requests of their own (ignored_auth probes each operation without
-    credentials and with wrong ones): counted too, and sent once per operation, not per call."""
+    credentials and with wrong ones): counted too, and sent once per operation and run, not per
+    call or per xdist worker."""
     log = tmp_path / "server.log"
     results = tmp_path / "results.json"
     with serve("--log-level", "info", log=log) as served:
         ran = subprocess.run(
             [
                 *(sys.executable, "-m", "pytest", "tests/conformance/test_operations.py"),
-                *("-k", "GET and me or POST and lead", "-p", "no:cacheprovider", "-q", "-n", "0"),
+                *("-k", "GET and me or POST and lead", "-p", "no:cacheprovider", "-q"),
+                *("-n", workers, "--dist", "loadgroup"),
                 *("--hypothesis-profile", "quick", "--seed", "1", "--close-results", str(results)),
                 *("--close-state-dir", str(tmp_path / "state"), *served.suite_args()),
             ],
