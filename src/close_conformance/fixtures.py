@@ -24,7 +24,6 @@ from close_conformance.ledger import Entry, Ledger, leftover_ledgers
 from close_conformance.preconditions import expect_success
 from close_conformance.processes import alive
 from close_conformance.settings import ENV, is_loopback
-from close_conformance.sharedset import SharedSet
 from close_conformance.target import ROLES, Credentials, Identity, PreflightError, Role, Target, preflight
 
 __all__ = [
@@ -108,9 +107,6 @@ def target(close_context: runtime.RunContext, request: pytest.FixtureRequest) ->
         # xdist's own input, not an environment variable: a run started from a worker inherits those.
         shared = getattr(request.config, "workerinput", {}).get("close_shared")
         chosen = _live_target(close_context, Path(shared) if shared else None)
-        if shared:
-            # Shown by one worker, known to all: schemathesis probes an operation's auth once a run.
-            close_context.auth_enforced = SharedSet(Path(shared) / "auth-enforced")
     else:
         from close_conformance.embedded import EmbeddedMock
 

@@ -41,7 +41,7 @@ SPEND = pytest.StashKey[Spend]()
 SETTINGS = pytest.StashKey[RunSettings]()
 SHARED = pytest.StashKey[Path]()
 """The controller's directory for what its xdist workers against a server share: each key's
-rate-limit window (close_conformance.gate), the operations shown to enforce auth (sharedset)."""
+rate-limit window (close_conformance.gate)."""
 SELFTEST_DIR = "selftest"
 SEND_AS_RULES = "send_as."
 SEND_AS_GROUP = "send-as"

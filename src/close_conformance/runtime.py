@@ -26,9 +26,6 @@ class RunContext:
     ledger: Ledger | None = None
     requests_sent: Counter = field(default_factory=Counter)
     """Every request the run sent to the target (kept after the target closes)."""
-    auth_enforced: set[str] = field(default_factory=set)
-    """Operations schemathesis' `ignored_auth` has shown to refuse missing and wrong credentials
-    in this process: it probes each once (checks/builtin.py), as its own runner does."""
 
     @property
     def strict(self) -> bool:

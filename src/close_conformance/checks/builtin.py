@@ -52,7 +52,8 @@ BUILTIN_RULES: dict[str, tuple[str, ...]] = {
     "object_level_authorization": ("tenant.isolation",),
 }
 """Built-in check -> the rules it enforces. `max_response_time` is not run (no limit is configured:
-the docs state none)."""
+the docs state none); nor is `ignored_auth` (close_conformance.generated: test_access.py sends its
+probes to every operation and demands more of the answers)."""
 
 _RESOURCE_OF_PATH = {"lead": "lead.", "contact": "contact.", "activity": "email.", "send_as": "send_as."}
 _READ_LAG_INTERVAL = 0.5
@@ -132,44 +133,12 @@ def _exempt(name: str, response: Any) -> bool:
     return False
 
 
-def _probed_once(original: Callable[..., Any], ctx: Any, response: Any, case: Any) -> Any:
-    """`ignored_auth` with the run's set of operations already shown to enforce auth.
-
-    Schemathesis' own runner hands the check that set, so it sends its probes (the call again
-    without credentials, and with wrong ones) once per operation and run; the pytest path hands
-    none, and every successful call was probed again: about 450 requests a standard run, which
-    also bypass the suite's session (not counted, not within the rate limit: issue 14). With the
-    set, they are sent once per operation and process, and counted here. `auth.required` is also
-    checked per operation by tests/conformance/test_access.py.
-    """
-    context = runtime.current()
-    if getattr(ctx, "auth_enforced_operations", None) is None:
-        ctx.auth_enforced_operations = context.auth_enforced
-    from schemathesis.specs.openapi._auth_retry import get_security_parameters
-
-    label = case.operation.label
-    confirmed = label in ctx.auth_enforced_operations
-    failed = True
-    try:
-        result = original(ctx, response, case)
-        failed = False
-        return result
-    finally:
-        if not confirmed and (label in ctx.auth_enforced_operations or failed):
-            # Its probes: one without credentials, one with wrong ones per security parameter
-            # (a failure may have come before some: then this counts up to two too many).
-            for _ in range(1 + len(get_security_parameters(case.operation))):
-                context.requests_sent.add()
-
-
 def _judged(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     def run(ctx: Any, response: Any, case: Any) -> Any:
         __tracebackhide__ = True
         if _exempt(name, response):
             return None
         try:
-            if name == "ignored_auth":
-                return _probed_once(original, ctx, response, case)
             return original(ctx, response, case)
         except AssertionError as error:
             if _narrowed(name, original, ctx, response, case):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from close_conformance.generated import EmailStatuses, _reserved_domain, _stand_in
+from close_conformance.generated import EmailStatuses, _reserved_domain, _stand_in, load_schema
 
 pytestmark = pytest.mark.selftest
 
@@ -49,3 +49,17 @@ def test_a_draft_leaving_for_outbox_keeps_a_sender(
     emails.note({"id": "acti_" + "a" * 43, "status": "draft", "sender": stored_sender})
     assert emails.fit_update("acti_" + "a" * 43, body, "me@example.com")
     assert body.get("sender") == sent_sender
+
+
+def test_every_builtin_check_runs_but_those_with_nothing_to_add() -> None:
+    """`ignored_auth`: test_access.py sends its probes to every operation and demands more;
+    `max_response_time`: the docs state no limit. Every other check runs on every case."""
+    from schemathesis.checks import CHECKS as REGISTRY
+
+    from close_conformance.checks import BUILTIN_RULES
+
+    schema = load_schema(only_selected_rules=False)
+    checks = schema.config.checks
+    off = {name for name in REGISTRY.get_all_names() if not checks.get_by_name(name=name).enabled}
+    assert off & set(BUILTIN_RULES) == {"ignored_auth"}
+    assert not checks.max_response_time.enabled

@@ -12,6 +12,8 @@ import pytest
 
 from close_conformance.served import serve
 
+pytestmark = pytest.mark.selftest
+
 ROOT = Path(__file__).resolve().parents[3]
 ACCESS = re.compile(r'uvicorn\.access: .* "(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|TRACE) [^"]*" (\d{3})')
 
@@ -48,9 +50,9 @@ def test_requests_are_counted_per_test_and_summed_in_the_summary(pytester: pytes
 
 @pytest.mark.parametrize("workers", ["0", "2"])
 def test_the_count_is_every_request_the_server_saw(tmp_path: Path, workers: str) -> None:
-    """schemathesis' checks send requests of their own (ignored_auth probes each operation without
-    credentials and with wrong ones): counted too, and sent once per operation and run, not per
-    call or per xdist worker."""
+    """Every request counts, those schemathesis' checks send too: `ignored_auth` sent its probes
+    through a session of its own, uncounted (about 480 a standard run; now not run), and any
+    check sending outside the suite's session shows here."""
     log = tmp_path / "server.log"
     results = tmp_path / "results.json"
     with serve("--log-level", "info", log=log) as served:
@@ -72,7 +74,5 @@ def test_the_count_is_every_request_the_server_saw(tmp_path: Path, workers: str)
     data = json.loads(results.read_text())
     assert data["requests_sent"] == len(seen)
     operations = [t for t in data["tests"] if t["when"] == "call" and "test_operation[" in t["nodeid"]]
-    assert len(operations) >= 2
-    # Each operation proved to enforce auth once, whatever its examples: one probe without
-    # credentials, one with wrong ones per scheme (the spec's API key and OAuth token).
-    assert seen.count("401") == 3 * len(operations)
+    assert len(operations) == 2
+    assert "401" not in seen  # no probe without credentials: test_access.py sends those
