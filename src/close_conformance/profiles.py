@@ -36,8 +36,8 @@ class Budget:
 # (benchmarks/scenario_power.py), caught in 215 of 275 (fault, seed) runs at quick, 236 at the
 # 8 x 16 scenario budget below, 240 at the former 10 x 20, for 660 requests instead of 979.
 # Fuzzing budgets per operation and link steps are quick's: no fault needs more, and against
-# Close every request costs 100-200 ms and rate limit (issue 14: standard sends about 2,450
-# requests, where it sent about 3,550 with schemathesis' uncounted auth probes).
+# Close every request costs 100-200 ms and rate limit (issue 14: standard sends 2,350-2,480
+# requests at seeds 1-3, where it sent about 3,550 counting schemathesis' auth probes).
 PROFILES: dict[str, Budget] = {
     "quick": Budget(
         "quick", examples_per_operation=10, scenario_examples=8, steps_per_scenario=12, stateful_steps=10
