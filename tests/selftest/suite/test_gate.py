@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import multiprocessing
 import subprocess
 import sys
 import threading
@@ -86,16 +85,24 @@ def test_a_request_sent_past_the_limit_on_purpose_holds_the_others_back(tmp_path
     assert _let_through(other, 1) == 0
 
 
-def _send_through_a_shared_window(base_url: str, key: str, directory: str, count: int) -> tuple[int, int]:
-    """(requests sent, 429s waited) of one process, its Gates in `directory`."""
-    counter = Counter()
-    gates = Gates(parallel=6, directory=Path(directory))
-    transport = RateLimitedTransport(httpx.HTTPTransport(), counter=counter, gates=gates)
-    headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
-    with httpx.Client(base_url=base_url, headers=headers, transport=transport) as client:
-        statuses = gather(lambda: client.get("/me/").status_code for _ in range(count))
-    assert statuses == [200] * count
-    return counter.sent, counter.waits
+# One process of the run: a script run by the interpreter (not a multiprocessing target: a spawned
+# child cannot import this test module under pytest's importlib import mode, and would hang).
+_SENDER = """
+import base64, json, sys
+from pathlib import Path
+import httpx
+from close_conformance.concurrent import gather
+from close_conformance.gate import Gates
+from close_conformance.retry import Counter, RateLimitedTransport
+
+base_url, key, directory, count = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
+counter = Counter()
+transport = RateLimitedTransport(httpx.HTTPTransport(), counter=counter, gates=Gates(directory=directory))
+headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+with httpx.Client(base_url=base_url, headers=headers, transport=transport) as client:
+    statuses = gather(lambda: client.get("/me/").status_code for _ in range(count))
+print(json.dumps({"statuses": statuses, "sent": counter.sent, "waits": counter.waits}))
+"""
 
 
 def test_processes_sharing_a_key_stay_within_its_limit_together(tmp_path: Path) -> None:
@@ -103,12 +110,23 @@ def test_processes_sharing_a_key_stay_within_its_limit_together(tmp_path: Path) 
     refused with 429 (each alone would have taken the whole window)."""
     with serve("--rate-limit", "8") as served:
         key = served.user(0, 0)["api_key"]
-        spawn = multiprocessing.get_context("spawn")
-        with spawn.Pool(3) as pool:
-            results = pool.starmap(
-                _send_through_a_shared_window, [(served.base_url, key, str(tmp_path), 8)] * 3
+        senders = [
+            subprocess.Popen(
+                [sys.executable, "-c", _SENDER, served.base_url, key, str(tmp_path), "8"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
-    assert results == [(8, 0)] * 3
+            for _ in range(3)
+        ]
+        try:
+            outputs = [sender.communicate(timeout=120) for sender in senders]
+        finally:
+            for sender in senders:
+                sender.kill()
+    for sender, (out, err) in zip(senders, outputs, strict=True):
+        assert sender.returncode == 0, err[-2000:]
+        assert json.loads(out) == {"statuses": [200] * 8, "sent": 8, "waits": 0}
 
 
 def test_a_burst_stays_within_the_announced_limit() -> None:
