@@ -56,9 +56,14 @@ def close_context() -> runtime.RunContext:
     return runtime.current()
 
 
-def _live_target(context: runtime.RunContext, shared: Path | None) -> Target:
-    """The server at --base-url, its identities preflighted; `shared`: the directory where the
-    run's xdist workers share their keys' rate-limit windows (None: this process sends alone)."""
+def preflight_identities(context: runtime.RunContext) -> tuple[dict[Role, Identity], dict[Role, Credentials]]:
+    """The identities the options name, each checked against the server at --base-url (GET /me/),
+    and the alternate credentials (a Bearer token beside my key).
+
+    Ends the run (exit 2, one line naming the option) when a key is refused, the server cannot be
+    reached, or the keys do not make the organizations the suite needs. The xdist controller calls
+    it before starting workers, so that a wrong URL or key reads as that one line.
+    """
     settings = context.settings
     assert settings.base_url is not None
     keys: dict[Role, str | None] = {
@@ -86,6 +91,15 @@ def _live_target(context: runtime.RunContext, shared: Path | None) -> Target:
         _fail_preflight("--peer-api-key must belong to another user of the same organization")
     if me and outsider and outsider.organization_id == me.organization_id:
         _fail_preflight("--outsider-api-key must belong to a user of another organization")
+    return identities, alternates
+
+
+def _live_target(context: runtime.RunContext, shared: Path | None) -> Target:
+    """The server at --base-url, its identities preflighted; `shared`: the directory where the
+    run's xdist workers share their keys' rate-limit windows (None: this process sends alone)."""
+    settings = context.settings
+    assert settings.base_url is not None
+    identities, alternates = preflight_identities(context)
     return Target(
         settings.base_url,
         identities,

@@ -135,7 +135,10 @@ class Gate:
         with self._lock:
             window = _load(self._file, self._pid)
             yield window
-            self._file.write_text(json.dumps(asdict(window)))
+            # Whole or not at all: a process killed mid-write leaves the previous window.
+            written = self._file.with_suffix(".tmp")
+            written.write_text(json.dumps(asdict(window)))
+            os.replace(written, self._file)
 
     def acquire(self, *, wait: bool = True) -> None:
         """Wait until one more request fits, then count it in flight.
@@ -172,7 +175,7 @@ def _load(path: Path, own_pid: str) -> Window:
     try:
         window = Window(**json.loads(path.read_text()))
     except (OSError, ValueError, TypeError):
-        return Window()  # not written yet (or by a process killed mid-write): learn it again
+        return Window()  # not written yet: learn it from the first answer
     window.in_flight = {pid: n for pid, n in window.in_flight.items() if pid == own_pid or alive(int(pid))}
     return window
 

@@ -26,6 +26,7 @@ from close_conformance.fixtures import (  # noqa: F401 - fixtures are found in t
     me,
     outsider,
     peer,
+    preflight_identities,
     references,
     st_session,
     target,
@@ -132,6 +133,19 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     if not given_base_url(config.getoption, config.getini):
         return None
     return SERVER_WORKERS if config.getoption("dist", None) == "loadgroup" else 0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """xdist's controller against a server checks the keys before it starts workers: a wrong URL
+    or key is then one line and exit 2, not every worker crashing on it."""
+    config = session.config
+    settings = config.stash.get(SETTINGS, None)
+    workers = config.getoption("numprocesses", None)
+    if settings is None or not settings.live or hasattr(config, "workerinput"):
+        return
+    if isinstance(workers, int) and workers > 0 and not config.option.collectonly:
+        preflight_identities(runtime.current())
 
 
 @pytest.hookimpl(optionalhook=True)

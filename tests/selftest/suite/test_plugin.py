@@ -19,10 +19,13 @@ def output(result: pytest.RunResult) -> pytest.LineMatcher:
     return pytest.LineMatcher(result.outlines + result.errlines)
 
 
-def test_unreachable_server_is_one_line_and_exit_2(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2", "--dist", "loadgroup"]], ids=["serial", "xdist"])
+def test_unreachable_server_is_one_line_and_exit_2(pytester: pytest.Pytester, workers: list[str]) -> None:
+    # Under xdist the controller checks the keys before starting workers (each crashed on it).
     pytester.makepyfile("def test_nothing(target): pass")
-    result = run(pytester, "--base-url", "http://127.0.0.1:9/api/v1", "--api-key", "secret-key-123")
+    result = run(pytester, "--base-url", "http://127.0.0.1:9/api/v1", "--api-key", "secret-key-123", *workers)
     assert result.ret == 2
+    assert "crashed" not in result.stdout.str()
     output(result).fnmatch_lines(["*close-conformance: --api-key: cannot reach http://127.0.0.1:9/api/v1*"])
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
     assert "secret-key-123" not in result.stdout.str() + result.stderr.str()
