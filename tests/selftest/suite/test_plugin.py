@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from close_conformance.plugin import SERVER_WORKERS
+from close_conformance.served import serve
 
 pytestmark = pytest.mark.selftest
 
@@ -137,17 +140,24 @@ def test_report_header_names_target_profile_and_reading(pytester: pytest.Pyteste
 SERVER = ["--base-url", "http://127.0.0.1:9/api/v1", "--api-key", "k"]
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[list[str]]:
+    """Options for a server that answers: under xdist the controller checks the keys first."""
+    with serve() as served:
+        yield served.suite_args()[:4]
+
+
 @pytest.mark.parametrize(
-    ("args", "workers"),
+    ("against", "args", "workers"),
     [
-        ([], ">= 1"),  # xdist's own count for this machine
-        ([*SERVER, "--dist", "loadgroup"], f"== {SERVER_WORKERS}"),
-        ([*SERVER, "--dist", "load"], "== 0"),
+        (False, [], ">= 1"),  # xdist's own count for this machine
+        (True, ["--dist", "loadgroup"], f"== {SERVER_WORKERS}"),
+        (True, ["--dist", "load"], "== 0"),
     ],
     ids=["embedded", "against a server", "against a server, Send As not grouped"],
 )
 def test_auto_workers_against_a_server_only_with_send_as_grouped(
-    pytester: pytest.Pytester, args: list[str], workers: str
+    pytester: pytest.Pytester, server: list[str], against: bool, args: list[str], workers: str
 ) -> None:
     # Against a server the workers share one organization: only with --dist loadgroup, which keeps
     # the tests of Send As pairs (one per organization) on one worker, do they run at all.
@@ -159,7 +169,7 @@ def test_auto_workers_against_a_server_only_with_send_as_grouped(
         " if hasattr(request.config, 'workerinput') else 0\n"
         f"    assert count {workers}\n"
     )
-    result = run(pytester, "-n", "auto", *args)
+    result = run(pytester, "-n", "auto", *args, *(server if against else []))
     result.assert_outcomes(passed=1)
 
 
@@ -170,7 +180,9 @@ def test_workers_against_a_server_without_loadgroup_are_a_usage_error(pytester: 
     output(result).fnmatch_lines(["*-n 2 against http://127.0.0.1:9/api/v1 needs --dist loadgroup*"])
 
 
-def test_against_a_server_every_send_as_test_runs_on_one_worker(pytester: pytest.Pytester) -> None:
+def test_against_a_server_every_send_as_test_runs_on_one_worker(
+    pytester: pytest.Pytester, server: list[str]
+) -> None:
     pytester.makepyfile(
         test_pairs="""
         import pytest
@@ -189,7 +201,7 @@ def test_against_a_server_every_send_as_test_runs_on_one_worker(pytester: pytest
             pass
         """,
     )
-    result = run(pytester, "-n", "auto", "--dist", "loadgroup", "-v", *SERVER)
+    result = run(pytester, "-n", "auto", "--dist", "loadgroup", "-v", *server)
     assert result.ret == 0, "\n".join(result.outlines)
 
     def workers(module: str) -> set[str]:
