@@ -134,7 +134,10 @@ class Gate:
             return
         with self._lock:
             window = _load(self._file, self._pid)
+            read = asdict(window)
             yield window
+            if asdict(window) == read:
+                return  # a look that let nothing through (a waiting worker polls): nothing to write
             # Whole or not at all: a process killed mid-write leaves the previous window.
             written = self._file.with_suffix(".tmp")
             written.write_text(json.dumps(asdict(window)))
